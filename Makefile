@@ -1,0 +1,39 @@
+# One-command entry points for newcomers and CI.
+PYTHON ?= python3
+PYTHON39 ?= $(shell command -v python3.9 2>/dev/null)
+VENV := .venv
+VENV39 := .venv39
+BIN := $(VENV)/bin
+
+.PHONY: demo test test-agent39 lint packages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e '.[server,postgres,test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	./scripts/demo.sh
+
+test: $(VENV)/.installed test-agent39
+	$(BIN)/ruff check agent server tests bench
+	$(BIN)/python -m pytest -q
+
+# The agent must run on Python 3.9 (Debian 11, RHEL 9, ALT p10): its tests run there too.
+test-agent39:
+	@if [ -z "$(PYTHON39)" ]; then echo "python3.9 not found: skipping the agent's 3.9 run"; \
+	else [ -x $(VENV39)/bin/python ] || $(PYTHON39) -m venv $(VENV39); \
+	$(VENV39)/bin/pip install -q -e . pytest && \
+	$(VENV39)/bin/python -m pytest -q tests/agent -p no:cacheprovider; fi
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check agent server tests bench
+
+packages: $(VENV)/.installed
+	./packaging/build.sh
+
+clean:
+	rm -rf $(VENV) $(VENV39) dist build *.egg-info footprint-data

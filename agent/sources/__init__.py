@@ -1,0 +1,1 @@
+"""Software sources: one module per package database or application store."""
