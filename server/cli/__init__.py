@@ -1,0 +1,16 @@
+"""`footprint`: the collector and admin CLI, sub-commands grouped by noun; each module registers its group."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="footprint",
+    help="Footprint collector and admin CLI: the organisation's foreign-software footprint.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def main() -> None:
+    app()
