@@ -14,3 +14,8 @@ app = typer.Typer(
 
 def main() -> None:
     app()
+
+
+from server.cli.catalog import register as register_catalog  # noqa: E402
+
+register_catalog(app)

@@ -1,0 +1,1 @@
+"""The software catalog (data files under data/), its validating loader, the matcher and the home-country policy."""

@@ -1,0 +1,358 @@
+"""Load the shipped and organisation-local catalog files and collect every problem, with file and entry id."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import tomllib
+
+from server.catalog.normalize import normalize_publisher
+from server.catalog.taxonomy import CATEGORIES, COUNTRIES, LICENSES, MATCH_KEYS
+
+DATA_DIR = Path(__file__).with_name("data")
+CATALOG_DIR_ENV = "FOOTPRINT_CATALOG_DIR"
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_URL = re.compile(r"https?://\S+")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_GUID = re.compile(r"\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\}")
+_TEAM_ID = re.compile(r"[A-Z0-9]{10}")
+_MSIX_PUBLISHER_ID = re.compile(r"[a-z0-9]{13}")
+_LEADING_WILDCARD = re.compile(r"[(^?:]*(?:\.|\\[wWsSd]|\[[^\]]*\])[*+]")
+_BUNDLE_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9_-]+)+(?:\.\*)?")
+
+VENDOR_KEYS = {
+    "id": str, "name": str, "legal_name": str, "country": str, "parent": str, "aliases": list,
+    "publisher_patterns": list, "team_ids": list, "msix_publisher_ids": list, "distribution": str,
+    "distribution_maintainers": list, "source": str, "checked": str, "note": str,
+}
+PRODUCT_KEYS = {
+    "id": str, "vendor": str, "name": str, "category": str, "license": str, "register": str,
+    "register_source": str, "alternatives": list, "match": dict, "source": str, "checked": str, "note": str,
+}
+# A name pattern that fullmatches one of these generic words alone would claim unrelated software.
+COMMON_WORDS = frozenset(
+    """app application apps update updater driver drivers setup installer install tools tool client server service
+    services runtime player office browser security manager viewer agent helper launcher plugin addon extension
+    module library sdk support utility utilities program software system package document editor reader mail chat
+    messenger video audio sound camera print printer scanner network vpn remote desktop cloud drive disk sync
+    backup antivirus firewall test demo free pro windows linux microsoft google apple data files x a 1""".split()
+)
+
+
+@dataclass
+class Problem:
+    """One validation finding: where (file, entry) and what is wrong."""
+
+    file: str
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.entry}" if self.entry else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Vendor:
+    id: str
+    name: str
+    country: str = ""
+    legal_name: str = ""
+    parent: str = ""
+    aliases: list[str] = field(default_factory=list)
+    publisher_patterns: list[str] = field(default_factory=list)
+    team_ids: list[str] = field(default_factory=list)
+    msix_publisher_ids: list[str] = field(default_factory=list)
+    distribution: str = ""
+    distribution_maintainers: list[str] = field(default_factory=list)
+    source: str = ""
+    checked: str = ""
+    note: str = ""
+    file: str = ""
+
+
+@dataclass
+class Product:
+    id: str
+    vendor: str
+    name: str
+    category: str = "other"
+    license: str = "proprietary"
+    register: str = ""
+    register_source: str = ""
+    alternatives: list[str] = field(default_factory=list)
+    match: dict[str, list[str]] = field(default_factory=dict)
+    source: str = ""
+    checked: str = ""
+    note: str = ""
+    file: str = ""
+
+
+@dataclass
+class Catalog:
+    """Vendors and products by id after local overrides; `problems` empty means the catalog is valid."""
+
+    vendors: dict[str, Vendor]
+    products: dict[str, Product]
+    problems: list[Problem]
+    files: list[Path]
+
+    def country_of(self, vendor_id: str) -> str:
+        """The effective country: the top parent's where `parent` is set ("" for a broken chain)."""
+        seen: set[str] = set()
+        vendor = self.vendors.get(vendor_id)
+        while vendor and vendor.parent and vendor.id not in seen:
+            seen.add(vendor.id)
+            vendor = self.vendors.get(vendor.parent)
+        return vendor.country if vendor else ""
+
+
+def local_dirs_from_env() -> list[Path]:
+    """Organisation-local catalog directories from FOOTPRINT_CATALOG_DIR (os.pathsep-separated)."""
+    value = os.environ.get(CATALOG_DIR_ENV, "")
+    return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+
+
+def catalog_files(local_dirs: Sequence[Path] = (), shipped_dir: Path = DATA_DIR) -> list[tuple[Path, bool]]:
+    """(file, is_local) in load order: shipped files sorted by name, then each local directory's."""
+    files = [(p, False) for p in sorted(shipped_dir.glob("*.toml"))]
+    for directory in local_dirs:
+        files += [(p, True) for p in sorted(Path(directory).glob("*.toml"))]
+    return files
+
+
+def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Path = DATA_DIR) -> Catalog:
+    """Parse and validate every file; a local entry replaces the shipped entry with the same id."""
+    problems: list[Problem] = []
+    vendors: dict[str, Vendor] = {}
+    products: dict[str, Product] = {}
+    origin: dict[tuple[str, str], tuple[str, bool]] = {}
+    files = catalog_files(local_dirs, shipped_dir)
+    for path, is_local in files:
+        name = _display_path(path)
+        try:
+            with open(path, "rb") as fh:
+                document = tomllib.load(fh)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            problems.append(Problem(name, "", f"cannot be read as TOML: {exc}"))
+            continue
+        for key in document:
+            if key not in ("vendor", "product"):
+                problems.append(Problem(name, "", f"unknown top-level key {key!r} (expected [[vendor]]/[[product]])"))
+        for kind, target, build in (("vendor", vendors, _vendor), ("product", products, _product)):
+            entries = document.get(kind, [])
+            if not isinstance(entries, list):
+                problems.append(Problem(name, "", f"{kind!r} must be an array of tables [[{kind}]]"))
+                continue
+            for index, raw in enumerate(entries):
+                entry = build(raw, name, index, problems)
+                if entry is None:
+                    continue
+                previous = origin.get((kind, entry.id))
+                if previous and not (is_local and not previous[1]):
+                    problems.append(Problem(name, f"{kind} {entry.id!r}", f"duplicate id (also in {previous[0]})"))
+                    continue
+                origin[(kind, entry.id)] = (name, is_local)
+                target[entry.id] = entry
+    for directory in local_dirs:
+        if not Path(directory).is_dir():
+            problems.append(Problem(str(directory), "", "local catalog directory does not exist"))
+    catalog = Catalog(vendors, products, problems, [p for p, _ in files])
+    _check_references(catalog)
+    return catalog
+
+
+def _display_path(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _fields(raw: Any, kind: str, allowed: dict, name: str, index: int, problems: list[Problem]):
+    if not isinstance(raw, dict):
+        problems.append(Problem(name, f"{kind} #{index + 1}", "must be a table"))
+        return None, ""
+    entry_id = raw.get("id")
+    label = f"{kind} {entry_id!r}" if isinstance(entry_id, str) and entry_id else f"{kind} #{index + 1}"
+    values = {}
+    for key, value in raw.items():
+        expected = allowed.get(key)
+        if expected is None:
+            problems.append(Problem(name, label, f"unknown key {key!r}"))
+        elif not isinstance(value, expected) or (
+            expected is list and not all(isinstance(v, str) for v in value)
+        ):
+            kind_name = "a list of strings" if expected is list else f"a {expected.__name__}"
+            problems.append(Problem(name, label, f"{key!r} must be {kind_name}, got {value!r}"))
+        else:
+            values[key] = value
+    for key in ("id", "name") + (("vendor", "category", "license") if kind == "product" else ()):
+        if not values.get(key):
+            problems.append(Problem(name, label, f"missing required key {key!r}"))
+    if values.get("id") and not _SLUG.fullmatch(values["id"]):
+        problems.append(Problem(name, label, "id must be a lowercase slug [a-z0-9-]"))
+    for key in ("source", "register_source"):
+        if values.get(key) and not _URL.fullmatch(values[key]):
+            problems.append(Problem(name, label, f"{key!r} must be an http(s) URL, got {values[key]!r}"))
+    if values.get("checked") and not _DATE.fullmatch(values["checked"]):
+        problems.append(Problem(name, label, f"'checked' must be a date YYYY-MM-DD, got {values['checked']!r}"))
+    if not values.get("id") or not values.get("name"):
+        return None, label
+    return values, label
+
+
+def _vendor(raw: Any, name: str, index: int, problems: list[Problem]) -> Vendor | None:
+    values, label = _fields(raw, "vendor", VENDOR_KEYS, name, index, problems)
+    if values is None:
+        return None
+    country = values.get("country", "")
+    if not country and not values.get("parent"):
+        problems.append(Problem(name, label, "missing 'country' (or 'parent')"))
+    elif country and country not in COUNTRIES:
+        problems.append(Problem(name, label, f"country {country!r} is not an ISO 3166-1 alpha-2 code"))
+    if not values.get("source"):
+        problems.append(Problem(name, label, "missing 'source' URL supporting the country claim"))
+    for alias in values.get("aliases", []):
+        if not normalize_publisher(alias):
+            problems.append(Problem(name, label, f"alias {alias!r} is empty after normalization"))
+    for team_id in values.get("team_ids", []):
+        if not _TEAM_ID.fullmatch(team_id):
+            problems.append(Problem(name, label, f"team id {team_id!r} is not 10 uppercase letters/digits"))
+    for pid in values.get("msix_publisher_ids", []):
+        if not _MSIX_PUBLISHER_ID.fullmatch(pid):
+            problems.append(Problem(name, label, f"MSIX publisher id {pid!r} is not 13 lowercase letters/digits"))
+    for key in ("publisher_patterns", "distribution_maintainers"):
+        for pattern in values.get(key, []):
+            _check_pattern(pattern, key, "search", name, label, problems)
+    if values.get("distribution_maintainers") and not values.get("distribution"):
+        problems.append(Problem(name, label, "'distribution_maintainers' needs 'distribution' (the OS product id)"))
+    return Vendor(**values, file=name)
+
+
+def _product(raw: Any, name: str, index: int, problems: list[Problem]) -> Product | None:
+    values, label = _fields(raw, "product", PRODUCT_KEYS, name, index, problems)
+    if values is None or not values.get("vendor"):
+        return None
+    if values.get("category") and values["category"] not in CATEGORIES:
+        problems.append(Problem(name, label, f"category {values['category']!r} is not one of: "
+                                + ", ".join(CATEGORIES)))
+    if values.get("license") and values["license"] not in LICENSES:
+        problems.append(Problem(name, label, f"license {values['license']!r} must be one of: " + ", ".join(LICENSES)))
+    if values.get("register") and not values.get("register_source"):
+        problems.append(Problem(name, label, "'register' is set without 'register_source' (URL of the entry)"))
+    if values.get("register") and not values["register"].isdigit():
+        problems.append(Problem(name, label, f"register number {values['register']!r} must be digits"))
+    match = {}
+    for key, rules in values.pop("match", {}).items():
+        if key not in MATCH_KEYS:
+            expected = ", ".join(MATCH_KEYS)
+            problems.append(Problem(name, label, f"unknown match key {key!r} (expected one of {expected})"))
+        elif not isinstance(rules, list) or not all(isinstance(r, str) and r for r in rules):
+            problems.append(Problem(name, label, f"match.{key} must be a list of non-empty strings"))
+        else:
+            match[key] = rules
+            _check_rules(key, rules, name, label, problems)
+    return Product(**values, match=match, file=name)
+
+
+def _check_rules(key: str, rules: list[str], name: str, label: str, problems: list[Problem]) -> None:
+    for rule in rules:
+        if key in ("windows", "names", "os"):
+            _check_pattern(rule, f"match.{key}", "fullmatch", name, label, problems)
+        elif key == "msi_upgrade_code" and not _GUID.fullmatch(rule):
+            problems.append(Problem(name, label, f"match.msi_upgrade_code {rule!r} is not an uppercase {{GUID}}"))
+        elif key == "bundle_id" and not _BUNDLE_ID.fullmatch(rule):
+            problems.append(Problem(name, label, f"match.bundle_id {rule!r} is not a reverse-DNS bundle id"))
+        elif key in ("deb", "rpm", "snap", "homebrew", "os_id") and rule != rule.strip():
+            problems.append(Problem(name, label, f"match.{key} {rule!r} has surrounding spaces"))
+
+
+def _check_pattern(pattern: str, key: str, mode: str, name: str, label: str, problems: list[Problem]) -> None:
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        problems.append(Problem(name, label, f"{key} {pattern!r} is not a valid regex: {exc}"))
+        return
+    test = compiled.fullmatch if mode == "fullmatch" else compiled.search
+    if test(""):
+        problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches the empty string"))
+        return
+    if mode == "fullmatch" and _LEADING_WILDCARD.match(pattern):
+        problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: a leading wildcard turns it into "
+                                "'contains'; write the name from its first word"))
+    elif mode == "fullmatch" and key != "match.os":
+        broad = sorted(w for w in COMMON_WORDS if test(w))
+        if broad:
+            problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches the common word "
+                                    f"{broad[0]!r}"))
+    elif mode == "search" and (test("x") or test("inc") or test("a b")):
+        problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches any short string"))
+
+
+def _check_references(catalog: Catalog) -> None:
+    """Cross-entry checks: vendor/parent/alternative references, parent cycles, shared aliases and exact ids."""
+    problems, vendors, products = catalog.problems, catalog.vendors, catalog.products
+    for vendor in vendors.values():
+        label = f"vendor {vendor.id!r}"
+        if vendor.parent:
+            if vendor.parent not in vendors:
+                problems.append(Problem(vendor.file, label, f"parent {vendor.parent!r} is not a known vendor"))
+            elif _has_cycle(vendor, vendors):
+                problems.append(Problem(vendor.file, label, f"parent chain through {vendor.parent!r} is a cycle"))
+            elif vendor.country and vendor.country != catalog.country_of(vendor.parent):
+                problems.append(Problem(vendor.file, label, f"country {vendor.country!r} differs from parent "
+                                        f"{vendor.parent!r} ({catalog.country_of(vendor.parent)!r}); leave it out"))
+        if vendor.distribution and vendor.distribution not in products:
+            problems.append(Problem(vendor.file, label, f"distribution {vendor.distribution!r} is not a known product"))
+    _check_unique(catalog, ((v, "alias", normalize_publisher(a)) for v in vendors.values() for a in v.aliases),
+                  "vendor")
+    _check_unique(catalog, ((v, "team id", t) for v in vendors.values() for t in v.team_ids), "vendor")
+    for product in products.values():
+        label = f"product {product.id!r}"
+        if product.vendor not in vendors:
+            problems.append(Problem(product.file, label, f"vendor {product.vendor!r} is not a known vendor"))
+        for alternative in product.alternatives:
+            if alternative == product.id:
+                problems.append(Problem(product.file, label, "lists itself as an alternative"))
+            elif alternative not in products:
+                problems.append(Problem(product.file, label, f"alternative {alternative!r} is not a known product"))
+    exact = (
+        (p, key, rule.lower() if key != "msi_upgrade_code" else rule)
+        for p in products.values()
+        for key in ("msix", "msi_upgrade_code", "bundle_id", "flatpak", "snap", "deb", "rpm", "homebrew", "os_id")
+        for rule in p.match.get(key, [])
+    )
+    _check_unique(catalog, ((p, f"match.{key}", rule) for p, key, rule in exact), "product")
+
+
+def _has_cycle(vendor: Vendor, vendors: dict[str, Vendor]) -> bool:
+    seen = {vendor.id}
+    current = vendors.get(vendor.parent)
+    while current is not None:
+        if current.id in seen:
+            return True
+        seen.add(current.id)
+        current = vendors.get(current.parent) if current.parent else None
+    return False
+
+
+def _check_unique(catalog: Catalog, claims: Iterable[tuple[Any, str, str]], kind: str) -> None:
+    """The same alias / id claimed by two entries makes a match ambiguous: name both."""
+    owner: dict[tuple[str, str], Any] = {}
+    for entry, what, value in claims:
+        first = owner.setdefault((what, value), entry)
+        if first is not entry and first.id != entry.id:
+            catalog.problems.append(Problem(entry.file, f"{kind} {entry.id!r}", f"{what} {value!r} is also claimed "
+                                            f"by {kind} {first.id!r} ({first.file})"))
+
+
+def describe_problems(problems: Sequence[Problem]) -> str:
+    """Problems one per line, sorted by file then entry, for `footprint catalog check`."""
+    return "\n".join(str(p) for p in sorted(problems, key=lambda p: (p.file, p.entry)))
+
