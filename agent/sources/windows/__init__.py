@@ -1,0 +1,1 @@
+"""Windows software sources and the registry readers they share."""

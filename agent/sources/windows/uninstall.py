@@ -1,0 +1,293 @@
+"""Installed programs from the Uninstall keys, filtered as Windows' "Apps & features" shows them.
+
+Read from HKLM in both registry views (64-bit and WOW6432Node), from every loaded user hive under
+HKEY_USERS, or from regedit exports of those keys (`footprint-agent collect --reg-export`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import re
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
+from agent.sources.windows.registry import (
+    KeyNotFound,
+    RegistryAccessError,
+    RegistryReader,
+    is_windows,
+    join_path,
+    value_int,
+    value_str,
+)
+
+SOURCE = "windows"
+UNINSTALL = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
+USER_UNINSTALL = (
+    r"Software\Microsoft\Windows\CurrentVersion\Uninstall"  # as regedit spells it in hives
+)
+HKLM = "HKEY_LOCAL_MACHINE"
+UPGRADE_CODES = r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\UpgradeCodes"
+PROFILE_LIST = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
+WELL_KNOWN_SIDS = {"S-1-5-18": "SYSTEM", "S-1-5-19": "LOCAL SERVICE", "S-1-5-20": "NETWORK SERVICE"}
+HIDDEN_RELEASE_TYPES = {"update", "hotfix", "security update"}
+
+_GUID = re.compile(
+    r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}"
+)
+_PACKED = re.compile(r"[0-9A-Fa-f]{32}")
+# An Uninstall key in an export: HKLM or a user hive, native or WOW6432Node.
+_EXPORTED_UNINSTALL = re.compile(
+    r"(HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_USERS\\([^\\]+))\\SOFTWARE\\(WOW6432Node\\)?"
+    r"Microsoft\\Windows\\CurrentVersion\\Uninstall",
+    re.IGNORECASE,
+)
+
+
+def pack_guid(guid: str) -> str:
+    """The "packed" (compressed) GUID Windows Installer uses as key and value names.
+
+    The first three groups are reversed whole, every byte of the last two is nibble-swapped:
+    {23170F69-40C1-2702-1604-000001000000} -> 96F071321C0420726140000010000000.
+    """
+    plain = guid.strip("{}").replace("-", "").upper()
+    if not _PACKED.fullmatch(plain):
+        raise ValueError(f"not a GUID: {guid!r}")
+    tail = "".join(plain[i + 1] + plain[i] for i in range(16, 32, 2))
+    return plain[7::-1] + plain[11:7:-1] + plain[15:11:-1] + tail
+
+
+def unpack_guid(packed: str) -> str:
+    """Inverse of `pack_guid`: 32 hex digits -> "{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}"."""
+    if not _PACKED.fullmatch(packed):
+        raise ValueError(f"not a packed GUID: {packed!r}")
+    plain = pack_guid(packed)  # the transform is its own inverse
+    return f"{{{plain[:8]}-{plain[8:12]}-{plain[12:16]}-{plain[16:20]}-{plain[20:]}}}"
+
+
+def upgrade_codes(reader: RegistryReader) -> Dict[str, str]:
+    """ProductCode -> UpgradeCode, from the packed GUIDs under Classes\\Installer\\UpgradeCodes."""
+    found: Dict[str, str] = {}
+    try:
+        packed_upgrades = reader.subkeys(UPGRADE_CODES)
+    except (KeyNotFound, RegistryAccessError):
+        return found
+    for packed_upgrade in packed_upgrades:
+        if not _PACKED.fullmatch(packed_upgrade):
+            continue
+        try:
+            products = reader.values(join_path(UPGRADE_CODES, packed_upgrade))
+        except (KeyNotFound, RegistryAccessError):
+            continue
+        for value in products.values():
+            if _PACKED.fullmatch(value.name):
+                found[unpack_guid(value.name)] = unpack_guid(packed_upgrade)
+    return found
+
+
+def user_names(reader: RegistryReader) -> Dict[str, str]:
+    """SID (upper-case) -> account name, from the profile folders in ProfileList."""
+    names = dict(WELL_KNOWN_SIDS)
+    try:
+        sids = reader.subkeys(PROFILE_LIST)
+    except (KeyNotFound, RegistryAccessError):
+        return names
+    for sid in sids:
+        try:
+            folder = value_str(reader.values(join_path(PROFILE_LIST, sid)), "ProfileImagePath")
+        except (KeyNotFound, RegistryAccessError):
+            continue
+        if folder and sid.upper() not in WELL_KNOWN_SIDS:
+            names[sid.upper()] = re.split(r"[\\/]", folder.rstrip("\\/"))[-1]
+    return names
+
+
+def install_date(text: Optional[str]) -> Optional[str]:
+    """InstallDate as YYYY-MM-DD: installers write YYYYMMDD (the rule), YYYY-MM-DD or DD.MM.YYYY."""
+    if not text:
+        return None
+    for layout in ("%Y%m%d", "%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.datetime.strptime(text.strip(), layout).date().isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def is_listed(values: Dict) -> bool:
+    """What "Apps & features" lists: a DisplayName, no system component, no update of another."""
+    if not value_str(values, "DisplayName"):
+        return False
+    if value_int(values, "SystemComponent") == 1:
+        return False
+    if value_str(values, "ParentKeyName"):
+        return False
+    release = value_str(values, "ReleaseType")
+    return not (release and release.lower() in HIDDEN_RELEASE_TYPES)
+
+
+def entry_item(
+    key_name: str,
+    values: Dict,
+    arch: Optional[str],
+    user: Optional[str],
+    user_scope: bool,
+    codes: Dict[str, str],
+) -> Optional[SoftwareItem]:
+    """One Uninstall subkey as a SoftwareItem, or None when Windows would not list it."""
+    if not is_listed(values):
+        return None
+    product_code = key_name.upper() if _GUID.fullmatch(key_name) else None
+    item = SoftwareItem(
+        name=value_str(values, "DisplayName") or key_name,
+        version=value_str(values, "DisplayVersion") or "",
+        source=SOURCE,
+        publisher=value_str(values, "Publisher"),
+        arch=arch,
+        install_date=install_date(value_str(values, "InstallDate")),
+        id=product_code,
+        scope="user" if user_scope else "system",
+        user=user,
+        location=value_str(values, "InstallLocation"),
+    )
+    if product_code and product_code in codes:
+        item.extra["upgrade_code"] = codes[product_code]
+    return item
+
+
+def read_uninstall_key(
+    reader: RegistryReader,
+    path: str,
+    arch: Optional[str],
+    user: Optional[str],
+    user_scope: bool,
+    codes: Dict[str, str],
+    result: SourceResult,
+) -> List[Tuple[str, SoftwareItem]]:
+    """(key name, item) for each listed entry under one Uninstall key; a missing key is no error."""
+    found: List[Tuple[str, SoftwareItem]] = []
+    try:
+        names = reader.subkeys(path)
+    except KeyNotFound:
+        return found
+    except RegistryAccessError as exc:
+        result.errors.append(SourceError(SOURCE, f"cannot read the key: {exc}", path))
+        return found
+    for name in names:
+        try:
+            values = reader.values(join_path(path, name))
+        except (KeyNotFound, RegistryAccessError) as exc:
+            result.errors.append(
+                SourceError(SOURCE, f"cannot read the key: {exc}", join_path(path, name))
+            )
+            continue
+        item = entry_item(name, values, arch, user, user_scope, codes)
+        if item is not None:
+            found.append((name, item))
+    return found
+
+
+def dedupe(entries: Iterable[Tuple[str, SoftwareItem]]) -> List[SoftwareItem]:
+    """Drop an entry seen again: same key name, name, version, publisher and owner.
+
+    32-bit Windows shows one registry through both views, and one key in several exports of a
+    machine is one program; the first sighting (the native view) wins.
+    """
+    seen = set()
+    items = []
+    for key_name, item in entries:
+        identity = (
+            key_name.lower(),
+            item.name,
+            item.version,
+            item.publisher,
+            item.scope,
+            item.user,
+        )
+        if identity not in seen:
+            seen.add(identity)
+            items.append(item)
+    return items
+
+
+def os_is_64bit() -> bool:
+    """True on 64-bit Windows, also under a 32-bit Python (WOW64 sets PROCESSOR_ARCHITEW6432)."""
+    machine = os.environ.get("PROCESSOR_ARCHITEW6432") or platform.machine()
+    return machine.upper() in ("AMD64", "ARM64", "X86_64", "IA64")
+
+
+class UninstallSource(Source):
+    """The live registry: HKLM in both views, then every user hive loaded under HKEY_USERS."""
+
+    name = SOURCE
+
+    def available(self) -> bool:
+        return is_windows()
+
+    def collect(self) -> SourceResult:
+        from agent.sources.windows.registry import WinregReader
+
+        result = SourceResult()
+        native = WinregReader("64")
+        codes = upgrade_codes(native)
+        entries: List[Tuple[str, SoftwareItem]] = []
+        views = [("64", "x64"), ("32", "x86")] if os_is_64bit() else [("32", "x86")]
+        for view, arch in views:
+            reader = native if view == "64" else WinregReader(view)
+            entries += read_uninstall_key(
+                reader, join_path(HKLM, UNINSTALL), arch, None, False, codes, result
+            )
+        names = user_names(native)
+        try:
+            hives = native.subkeys("HKEY_USERS")
+        except (KeyNotFound, RegistryAccessError) as exc:
+            result.errors.append(
+                SourceError(SOURCE, f"cannot list user hives: {exc}", "HKEY_USERS")
+            )
+            hives = []
+        for sid in hives:
+            if sid.lower().endswith("_classes") or sid.startswith("."):
+                continue  # *_Classes: the same users' class hives; .DEFAULT: the logon screen's
+            user = names.get(sid.upper(), sid)
+            path = join_path("HKEY_USERS", sid, USER_UNINSTALL)
+            entries += read_uninstall_key(native, path, None, user, True, codes, result)
+        result.items = dedupe(entries)
+        return result
+
+
+def collect_from_exports(paths: Iterable[str], encoding: Optional[str] = None) -> SourceResult:
+    """Software from regedit exports of Uninstall keys (HKLM, WOW6432Node, HKEY_USERS\\<SID>, HKCU).
+
+    Scope and architecture follow from each key's path: WOW6432Node is x86, HKLM's native view is
+    x64 only when the exports show a WOW6432Node (proof of 64-bit Windows). A malformed file is
+    reported in `errors` with its line, and the other files are still read.
+    """
+    from agent.sources.windows.regfile import RegFileError, RegFileReader
+
+    result = SourceResult()
+    reader = RegFileReader()
+    for path in paths:
+        try:
+            reader.load(path, encoding)
+        except RegFileError as exc:
+            result.errors.append(SourceError(SOURCE, str(exc), exc.path))
+    keys = list(reader.walk())
+    is_64bit = any(re.search(r"\\WOW6432Node(\\|$)", key, re.IGNORECASE) for key in keys)
+    codes = upgrade_codes(reader)
+    names = user_names(reader)
+    matches = [m for m in map(_EXPORTED_UNINSTALL.fullmatch, keys) if m]
+    matches.sort(key=lambda m: bool(m.group(3)))  # native view first, so it wins in dedupe
+    entries: List[Tuple[str, SoftwareItem]] = []
+    for match in matches:
+        key = match.group(0)
+        root, sid, wow = match.groups()
+        user_scope = not root.upper().startswith(HKLM)
+        user = names.get(sid.upper(), sid) if sid else None
+        arch = None
+        if not user_scope:
+            arch = "x86" if wow else ("x64" if is_64bit else None)
+        entries += read_uninstall_key(reader, key, arch, user, user_scope, codes, result)
+    result.items = dedupe(entries)
+    return result
