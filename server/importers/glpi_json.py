@@ -1,0 +1,128 @@
+"""GLPI agent inventories (GLPI 10 `inventory_format` JSON, as `glpi-agent --local DIR` writes them).
+
+The FusionInventory/GLPI XML importer converts its XML into the same `content` shape and reuses
+`report_from_content`, so both formats map identically.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from server.importers.common import (
+    InventoryFileError,
+    disks,
+    distro_id,
+    drop_empty,
+    host_identity,
+    integer,
+    interfaces,
+    os_family,
+    report_envelope,
+    software_list,
+    split_deviceid,
+    text_of,
+    utc_timestamp,
+)
+
+TOOL = "glpi"
+_MIB = 1024 * 1024
+
+
+def _section(content: Dict[str, Any], key: str) -> Dict[str, Any]:
+    value = content.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _rows(content: Dict[str, Any], key: str) -> List[Dict[str, Any]]:
+    value = content.get(key)
+    if isinstance(value, dict):
+        return [value]
+    return [row for row in value or [] if isinstance(row, dict)]
+
+
+def _agent(versionclient: Optional[str]) -> Dict[str, Any]:
+    """"GLPI-Agent_v1.7" → name and version of the agent that made the inventory."""
+    name, _, version = (versionclient or "glpi-agent").partition("_v")
+    return {"name": name, "version": version or None}
+
+
+def _os(content: Dict[str, Any]) -> Dict[str, Any]:
+    system = _section(content, "operatingsystem")
+    hardware = _section(content, "hardware")
+    name = text_of(system.get("name")) or text_of(hardware.get("osname"))
+    full_name = text_of(system.get("full_name")) or name
+    family = os_family(text_of(system.get("kernel_name")), name, full_name)
+    kernel = text_of(system.get("kernel_version")) or text_of(hardware.get("osversion"))
+    described = {
+        "family": family,
+        "name": full_name if family == "windows" else name,
+        "version": text_of(system.get("version")),
+        "kernel": kernel,
+        "arch": text_of(system.get("arch")),
+    }
+    if family == "linux":
+        described["distro_id"] = distro_id(full_name) or distro_id(name)
+    if family == "windows":
+        described["product_name"] = full_name
+        described["build"] = kernel.split(".")[2] if kernel and kernel.count(".") >= 2 else None
+    return drop_empty(described)
+
+
+def _hardware(content: Dict[str, Any]) -> Dict[str, Any]:
+    bios = _section(content, "bios")
+    cpus = _rows(content, "cpus")
+    memory_mb = integer(_section(content, "hardware").get("memory"))
+    cores = [integer(c.get("core")) for c in cpus if integer(c.get("core"))]
+    threads = [integer(c.get("thread")) for c in cpus if integer(c.get("thread"))]
+    return {
+        "cpu_model": text_of(cpus[0].get("name")) if cpus else None,
+        "cpu_cores": sum(cores) or None,
+        "cpu_threads": sum(threads) or None,
+        "memory_bytes": memory_mb * _MIB if memory_mb else None,
+        "vendor": text_of(bios.get("smanufacturer")),
+        "model": text_of(bios.get("smodel")),
+        "serial": text_of(bios.get("ssn")),
+        "disks": disks(_rows(content, "drives")),
+    }
+
+
+def report_from_content(
+    data: bytes, index: int, deviceid: Optional[str], content: Dict[str, Any]
+) -> Dict[str, Any]:
+    """One report from a GLPI inventory's `content` object (lower-case keys, repeated sections as lists)."""
+    hardware = _section(content, "hardware")
+    system = _section(content, "operatingsystem")
+    bios = _section(content, "bios")
+    offset = text_of(_section(system, "timezone").get("offset"))
+    _, stamp = split_deviceid(deviceid)
+    collected_at = utc_timestamp(_section(content, "accesslog").get("logdate"), offset) or (
+        utc_timestamp(stamp, offset)
+    )
+    os_facts = _os(content)
+    software, errors = software_list(_rows(content, "softwares"), os_facts["family"])
+    hostname = text_of(hardware.get("name")) or split_deviceid(deviceid)[0]
+    host = drop_empty({
+        "id": host_identity(TOOL, hardware.get("uuid"), bios.get("ssn"), deviceid),
+        "id_source": f"import:{TOOL}",
+        "hostname": hostname,
+        "fqdn": text_of(system.get("fqdn")),
+        "boot_time": utc_timestamp(system.get("boot_time"), offset),
+        "os": os_facts,
+    })
+    report = report_envelope(
+        data, index, collected_at, _agent(text_of(content.get("versionclient"))), host,
+        _hardware(content), {"interfaces": interfaces(_rows(content, "networks"))}, software,
+    )
+    if errors:
+        report["errors"] = errors
+    return report
+
+
+def reports(data: bytes, document: Any) -> List[Dict[str, Any]]:
+    """The report for a parsed GLPI JSON inventory; only computer inventories carry installed software."""
+    if not isinstance(document, dict) or not isinstance(document.get("content"), dict):
+        raise InventoryFileError("GLPI inventory without a 'content' object")
+    itemtype = text_of(document.get("itemtype")) or "Computer"
+    if itemtype.lower() != "computer":
+        raise InventoryFileError(f"GLPI inventory of a {itemtype}, not a computer: nothing to import")
+    return [report_from_content(data, 0, text_of(document.get("deviceid")), document["content"])]
