@@ -326,6 +326,8 @@ def software_entry(fields: Dict[str, Any], source: str) -> Optional[Dict[str, An
     name = text_of(fields.get("name"))
     if not name:
         return None
+    if source == "deb":  # OCS lists multi-arch packages as "libc6:amd64"; a deb name never has a colon
+        name = name.partition(":")[0]
     publisher = text_of(fields.get("publisher"))
     homepage = text_of(fields.get("url_info_about"))
     if publisher and _URL.match(publisher):  # OCS puts a deb's Homepage where the publisher goes

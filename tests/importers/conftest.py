@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,3 +22,30 @@ def inventory_bytes():
 def software_by_name():
     """A report's software list keyed by name, for readable assertions."""
     return lambda report: {item["name"]: item for item in report["software"]}
+
+
+@pytest.fixture
+def require_command():
+    """Skip when a tool is not installed here; on CI (FOOTPRINT_CI=1) its absence is a failure instead."""
+
+    def require(command: str) -> str:
+        path = shutil.which(command)
+        if path:
+            return path
+        if os.environ.get("FOOTPRINT_CI") == "1":
+            pytest.fail(f"{command} is missing on CI: .ci/setup-system should have installed it")
+        pytest.skip(f"{command} is not installed (apt-get install it, or see .ci/setup-system)")
+
+    return require
+
+
+@pytest.fixture(scope="session")
+def dpkg_packages():
+    """This machine's installed Debian packages as (name, version, arch), straight from dpkg."""
+    if not shutil.which("dpkg-query"):
+        pytest.skip("not a Debian-family machine: no dpkg-query")
+    listing = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\n"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return {tuple(line.split("\t")[1:]) for line in listing.splitlines() if line.startswith("ii")}

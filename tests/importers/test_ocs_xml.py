@@ -52,3 +52,12 @@ def test_unix_ocs_file_moves_homepage_out_of_publisher(inventory_bytes, software
     [nic] = report["network"]["interfaces"]
     assert nic["addresses"] == ["192.168.77.5/24", "fe80::5054:ff:fe6b:3c19/64"]
     assert report["collected_at"] == "2026-11-18T07:30:00Z"  # from the device id's stamp
+
+
+def test_multiarch_deb_names_lose_their_arch_suffix(inventory_bytes):
+    # `ocsinventory-agent` on Debian lists multi-arch packages by dpkg's binary:Package, "libc6:amd64".
+    deb = inventory_bytes("ocs-unix-alt.xml").replace(b"<FROM>rpm</FROM>", b"<FROM>deb</FROM>").replace(
+        b"<NAME>chromium-gost</NAME>", b"<NAME>chromium-gost:amd64</NAME>"
+    )
+    _, [report] = read_inventory(deb)
+    assert {s["name"] for s in report["software"]} == {"chromium-gost", "alt-os-release"}
