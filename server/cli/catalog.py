@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections import Counter
+from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
@@ -88,6 +91,126 @@ def show(
     typer.echo(json.dumps(found, ensure_ascii=False, indent=2))
 
 
+class ClassifyOutput(str, Enum):
+    """`footprint classify --file` output: one JSON object per line, a JSON array, a table or CSV."""
+
+    jsonl = "jsonl"
+    json = "json"
+    table = "table"
+    csv = "csv"
+
+
+RESULT_COLUMNS = ["line", "name", "vendor", "product", "category", "country", "status", "license", "register", "rule"]
+
+
+def classify(
+    name: Optional[str] = typer.Option(None, "--name", help="Software title as the inventory shows it."),
+    publisher: str = typer.Option("", "--publisher", help="Publisher / maintainer / vendor string."),
+    source: str = typer.Option("", "--source", help="deb, rpm, snap, flatpak, windows, msix, macos-app, homebrew, os"),
+    item_id: str = typer.Option("", "--id", help="Package id, bundle id, MSIX family name, os-release ID."),
+    home: Optional[str] = typer.Option(None, "--home", help="Home countries, comma list (default RU)."),
+    file: Optional[Path] = typer.Option(
+        None, "--file", help="JSONL input, one object per line with name [publisher source id version]; - is stdin."
+    ),
+    output: Optional[ClassifyOutput] = typer.Option(None, "--output", "-o", help="Default: text / jsonl with --file."),
+    catalog_dir: Optional[List[Path]] = CatalogDirOption,
+) -> None:
+    """Classify one title (--name) or a JSONL file (--file): vendor, country, status, license, rule, alternatives.
+
+    With --file every input line gives one result, in order, each carrying its line number; a bad line gives an
+    `error` result naming the line, the rest are still classified, and the exit code is 1.
+    """
+    if (name is None) == (file is None):
+        typer.echo("give exactly one of --name or --file", err=True)
+        raise typer.Exit(2)
+    classifier = _classifier(catalog_dir, home)
+    if name is not None:
+        item = {"name": name, "publisher": publisher, "source": source, "id": item_id}
+        result = classifier.classify(item).as_dict()
+        if output in (ClassifyOutput.json, ClassifyOutput.jsonl):
+            typer.echo(json.dumps(result, ensure_ascii=False, indent=2 if output == ClassifyOutput.json else None))
+        else:
+            typer.echo(_human(name, result))
+        return
+    results, bad = _classify_file(classifier, file)
+    typer.echo(_render_results(results, output or ClassifyOutput.jsonl))
+    if bad:
+        typer.echo(f"{bad} bad input line(s) in {file}", err=True)
+        raise typer.Exit(1)
+
+
+def _classifier(catalog_dirs: Optional[List[Path]], home: Optional[str]):
+    from server.catalog.policy import Classifier, home_countries
+
+    return Classifier(_load(catalog_dirs), home_countries(home))
+
+
+def _classify_file(classifier, path: Path) -> tuple[list[dict], int]:
+    """Results in input order; a line that is not a JSON object with a string `name` yields an error result."""
+    try:
+        handle = sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
+    except OSError as exc:
+        typer.echo(f"cannot read {path}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    results, bad = [], 0
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                problem = "" if isinstance(data, dict) else "not a JSON object"
+            except json.JSONDecodeError as exc:
+                data, problem = {}, f"invalid JSON ({exc.msg} at column {exc.colno})"
+            if not problem and (not isinstance(data.get("name"), str) or not data["name"].strip()):
+                problem = "missing or empty string 'name'"
+            if not problem:
+                problem = next((f"{k!r} must be a string" for k in ("publisher", "source", "id", "version")
+                                if data.get(k) is not None and not isinstance(data[k], str)), "")
+            if problem:
+                bad += 1
+                typer.echo(f"{path}:{number}: {problem}", err=True)
+                results.append({"line": number, "error": problem})
+                continue
+            result = {"line": number, **{k: data.get(k, "") for k in ("name", "publisher", "source", "id", "version")}}
+            results.append({**result, **classifier.classify(data).as_dict()})
+    return results, bad
+
+
+def _render_results(results: list[dict], fmt: ClassifyOutput) -> str:
+    if fmt == ClassifyOutput.jsonl:
+        return "\n".join(json.dumps(r, ensure_ascii=False) for r in results)
+    rows = [{**r, "status": r.get("group", "")} if "error" not in r else {"line": r["line"], "rule": r["error"]}
+            for r in results]
+    return render(results, rows, RESULT_COLUMNS, OutputFormat(fmt.value))
+
+
+def _human(name: str, r: dict) -> str:
+    from server.catalog.normalize import normalize
+
+    def named(display: str, ident: str) -> str:
+        return f"{display} ({ident})" if ident else "-"
+
+    alternatives = [
+        f"{a['name']} ({a['vendor']}, {a['country'] or '?'}, {a['license']}"
+        + (f", register {a['register']}" if a["register"] else "") + ")"
+        for a in r["alternatives"]
+    ]
+    status = r["status"] + (f" ({r['license']})" if r["status"] == "foreign" and r["license"] else "")
+    lines = [
+        ("name", name), ("normalized", normalize(name)), ("vendor", named(r["vendor_name"], r["vendor"])),
+        ("product", named(r["product_name"], r["product"])), ("category", r["category"] or "-"),
+        ("country", r["country"] or "-"), ("status", status), ("license", r["license"] or "-"),
+        ("register", r["register"] or "-"),
+        ("rule", r["rule"] or "none: no catalog rule matched (unknown, not a guess)"),
+    ]
+    if r["os_component"]:
+        lines.append(("os component", "yes: counted under the host's operating system"))
+    lines.append(("alternatives", "; ".join(alternatives) or "-"))
+    return "\n".join(f"{k + ':':<14}{v}" for k, v in lines)
+
+
 def register(app: typer.Typer) -> None:
     """Attach `classify` and the `catalog` group to the root `footprint` app."""
+    app.command("classify")(classify)
     app.add_typer(catalog_app, name="catalog")

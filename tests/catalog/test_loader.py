@@ -6,48 +6,20 @@ import pytest
 
 from server.catalog.loader import DATA_DIR, load_catalog
 
-VALID = """
-[[vendor]]
-id = "microsoft"
-name = "Microsoft"
-country = "US"
-aliases = ["Microsoft Corporation", "Корпорация Майкрософт"]
-source = "https://www.wikidata.org/wiki/Q2283"
 
-[[vendor]]
-id = "yandex"
-name = "Yandex"
-country = "RU"
-aliases = ["ООО «ЯНДЕКС»"]
-source = "https://www.wikidata.org/wiki/Q4420"
+@pytest.fixture
+def problems_of(write_catalog, sample_catalog_files):
+    """Problems of the sample catalog plus one extra file."""
 
-[[product]]
-id = "microsoft-teams"
-vendor = "microsoft"
-name = "Microsoft Teams"
-category = "video-conferencing"
-license = "proprietary"
-alternatives = ["yandex-telemost"]
-[product.match]
-windows = ['microsoft teams( classic)?']
+    def problems(extra: str) -> list[str]:
+        directory = write_catalog({**sample_catalog_files, "zz-extra.toml": extra})
+        return [str(p) for p in load_catalog(shipped_dir=directory).problems]
 
-[[product]]
-id = "yandex-telemost"
-vendor = "yandex"
-name = "Yandex Telemost"
-category = "video-conferencing"
-license = "proprietary"
-"""
+    return problems
 
 
-def problems_of(write_catalog, extra: str, name: str = "extra.toml") -> list[str]:
-    directory = write_catalog({"base.toml": VALID, name: extra})
-    return [str(p) for p in load_catalog(shipped_dir=directory).problems]
-
-
-def test_valid_catalog_has_no_problems(write_catalog):
-    catalog = load_catalog(shipped_dir=write_catalog({"base.toml": VALID}))
-    assert catalog.problems == []
+def test_valid_catalog_has_no_problems(sample_catalog):
+    catalog = sample_catalog
     assert catalog.products["microsoft-teams"].alternatives == ["yandex-telemost"]
     assert catalog.country_of("microsoft") == "US"
 
@@ -119,13 +91,13 @@ def test_shipped_catalog_is_valid():
         ('[[vendor]\nid = "x"\n', "extra.toml: cannot be read as TOML"),
     ],
 )
-def test_each_problem_is_reported_with_file_and_entry(write_catalog, entry, expected):
-    problems = problems_of(write_catalog, entry)
+def test_each_problem_is_reported_with_file_and_entry(problems_of, entry, expected):
+    problems = problems_of(entry)
     assert any(expected in p for p in problems), problems
 
 
-def test_parent_cycle_and_country_conflict(write_catalog):
-    problems = problems_of(write_catalog, """
+def test_parent_cycle_and_country_conflict(problems_of):
+    problems = problems_of("""
         [[vendor]]
         id = "a"
         name = "A"
@@ -148,8 +120,8 @@ def test_parent_cycle_and_country_conflict(write_catalog):
     assert any("vendor 'skype': country 'LU' differs from parent 'microsoft' ('US')" in p for p in problems)
 
 
-def test_every_problem_is_collected_not_just_the_first(write_catalog):
-    problems = problems_of(write_catalog, """
+def test_every_problem_is_collected_not_just_the_first(problems_of):
+    problems = problems_of("""
         [[vendor]]
         id = "acme"
         name = "Acme"
@@ -165,16 +137,8 @@ def test_every_problem_is_collected_not_just_the_first(write_catalog):
     assert len([p for p in problems if "acme" in p]) == 4, problems
 
 
-def test_exact_id_claimed_by_two_products(write_catalog):
-    problems = problems_of(write_catalog, """
-        [[product]]
-        id = "vscode"
-        vendor = "microsoft"
-        name = "VS Code"
-        category = "developer-tools"
-        license = "proprietary"
-        [product.match]
-        deb = ["code"]
+def test_exact_id_claimed_by_two_products(problems_of):
+    problems = problems_of("""
         [[product]]
         id = "other-code"
         vendor = "yandex"
@@ -187,42 +151,15 @@ def test_exact_id_claimed_by_two_products(write_catalog):
     assert any("product 'other-code': match.deb 'code' is also claimed by product 'vscode'" in p for p in problems)
 
 
-def test_local_directory_overrides_and_extends(write_catalog):
-    shipped = write_catalog({"base.toml": VALID})
-    local = write_catalog({"ours.toml": """
-        [[vendor]]
-        id = "yandex"
-        name = "Yandex (as we treat it)"
-        country = "NL"
-        source = "https://www.wikidata.org/wiki/Q4420"
-        [[vendor]]
-        id = "inhouse"
-        name = "In-house development"
-        country = "RU"
-        source = "https://intranet.example/it"
-        [[product]]
-        id = "payroll"
-        vendor = "inhouse"
-        name = "Payroll"
-        category = "erp-accounting"
-        license = "proprietary"
-    """})
-    catalog = load_catalog([local], shipped_dir=shipped)
-    assert catalog.problems == []
-    assert catalog.vendors["yandex"].name == "Yandex (as we treat it)"
-    assert catalog.country_of("yandex") == "NL"
-    assert "payroll" in catalog.products and "microsoft-teams" in catalog.products
-
-
-def test_duplicate_inside_local_directories_is_a_problem(write_catalog):
-    shipped = write_catalog({"base.toml": VALID})
+def test_duplicate_inside_local_directories_is_a_problem(write_catalog, sample_catalog_dir):
+    shipped = sample_catalog_dir
     entry = '[[vendor]]\nid = "inhouse"\nname = "X"\ncountry = "RU"\nsource = "https://e.org"\n'
     local = write_catalog({"a.toml": entry, "b.toml": entry})
     problems = [str(p) for p in load_catalog([local], shipped_dir=shipped).problems]
     assert any("b.toml: vendor 'inhouse': duplicate id (also in" in p for p in problems), problems
 
 
-def test_missing_local_directory_is_reported(write_catalog, tmp_path):
-    shipped = write_catalog({"base.toml": VALID})
+def test_missing_local_directory_is_reported(sample_catalog_dir, tmp_path):
+    shipped = sample_catalog_dir
     problems = [str(p) for p in load_catalog([tmp_path / "nope"], shipped_dir=shipped).problems]
     assert any("nope: local catalog directory does not exist" in p for p in problems)

@@ -1,0 +1,283 @@
+"""The compiled catalog index: finds the product or vendor an inventory item belongs to, and the rule that said so.
+
+Precedence, most specific evidence first: exact ids (MSIX name, MSI UpgradeCode, bundle id, flatpak/snap/deb/rpm/
+homebrew name, os-release id) > name patterns > a Linux distribution's maintainer signature (an OS component) >
+publisher only (vendor known, product not) > nothing (`unknown`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from server.catalog.loader import Catalog
+from server.catalog.normalize import normalize, normalize_publisher
+
+# Report sources (docs/report-format.md) → the exact-id tables they are looked up in.
+_EXACT_BY_SOURCE = {
+    "deb": ("deb",), "rpm": ("rpm",), "snap": ("snap",), "flatpak": ("flatpak",), "homebrew": ("homebrew",),
+    "msix": ("msix",), "macos-app": ("bundle_id",), "pkgutil": ("bundle_id",), "os": ("os_id",),
+}
+_WINDOWS_PATTERN_SOURCES = {"windows", "msi", ""}
+_PREFIX_LEN = 3
+_PATTERN_START = re.compile(r"[^\\.^$*+?{}\[\]|()]+")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One distinct software title as inventories report it (plus the host's distribution when known)."""
+
+    name: str
+    publisher: str = ""
+    source: str = ""
+    id: str = ""
+    upgrade_code: str = ""
+    team_id: str = ""
+    packager: str = ""
+    os_id: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Item:
+        """From a report `software` entry or a classify input line (unknown keys are ignored)."""
+        extra = data.get("extra") or {}
+
+        def text(key: str, fallback: object = "") -> str:
+            value = data.get(key, fallback)
+            return value if isinstance(value, str) else ""
+
+        return cls(
+            name=text("name"), publisher=text("publisher"), source=text("source"), id=text("id"),
+            upgrade_code=text("upgrade_code", extra.get("upgrade_code", "")),
+            team_id=text("team_id", extra.get("team_id", "")),
+            packager=text("packager", extra.get("packager", "")), os_id=text("os_id"),
+        )
+
+
+@dataclass(frozen=True)
+class Match:
+    """What the index found: a product (and its vendor), or only a vendor, and the rule as written."""
+
+    vendor: str = ""
+    product: str = ""
+    rule: str = ""
+    level: str = "none"  # exact | pattern | distribution | publisher | none
+    os_component: bool = False
+
+
+@dataclass
+class _Pattern:
+    source: str
+    product: str
+    compiled: Optional[re.Pattern] = field(default=None, repr=False)
+
+    def fullmatch(self, text: str) -> bool:
+        if self.compiled is None:
+            self.compiled = re.compile(self.source)
+        return self.compiled.fullmatch(text) is not None
+
+
+class _PatternSet:
+    """Fullmatch patterns bucketed by the first characters they require, compiled on first use."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, list[_Pattern]] = {}
+        self.anywhere: list[_Pattern] = []
+
+    def add(self, pattern: str, product: str) -> None:
+        entry = _Pattern(pattern, product)
+        prefix = _literal_prefix(pattern)
+        if len(prefix) >= _PREFIX_LEN:
+            self.buckets.setdefault(prefix[:_PREFIX_LEN], []).append(entry)
+        else:
+            self.anywhere.append(entry)
+
+    def matches(self, text: str) -> list[_Pattern]:
+        candidates = self.buckets.get(text[:_PREFIX_LEN], []) + self.anywhere
+        found = [p for p in candidates if p.fullmatch(text)]
+        return sorted(found, key=lambda p: (-len(p.source), p.product))
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The literal text every fullmatch must start with ("" when a top-level `|` or a metachar comes first)."""
+    depth, escaped = 0, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return ""
+    m = _PATTERN_START.match(pattern)
+    if not m:
+        return ""
+    literal = m.group(0)
+    if m.end() < len(pattern) and pattern[m.end()] in "?*{":
+        literal = literal[:-1]  # a quantifier makes the last literal character optional
+    return literal
+
+
+class CatalogIndex:
+    """Dictionaries for exact ids and aliases, bucketed patterns for names; built once per catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.exact: dict[tuple[str, str], str] = {}
+        self.bundle_prefixes: list[tuple[str, str]] = []
+        self.windows = _PatternSet()
+        self.names = _PatternSet()
+        self.os = _PatternSet()
+        self.aliases: dict[str, str] = {}
+        self.publisher_patterns: list[tuple[_Pattern, str]] = []
+        self.team_ids: dict[str, str] = {}
+        self.msix_publishers: dict[str, str] = {}
+        self.distributions: list[tuple[re.Pattern, str]] = []
+        self.os_by_id: dict[str, str] = {}
+        self._root = {v: self._root_of(v) for v in catalog.vendors}
+        for product in catalog.products.values():
+            self._add_product(product.id, product.match)
+        for vendor in catalog.vendors.values():
+            for alias in vendor.aliases:
+                self.aliases.setdefault(normalize_publisher(alias), vendor.id)
+            self.publisher_patterns += [(_Pattern(p, vendor.id), vendor.id) for p in vendor.publisher_patterns]
+            self.team_ids.update((t, vendor.id) for t in vendor.team_ids)
+            self.msix_publishers.update((m, vendor.id) for m in vendor.msix_publisher_ids)
+            self.distributions += [(re.compile(p), vendor.distribution)
+                                   for p in vendor.distribution_maintainers]
+        self.bundle_prefixes.sort(key=lambda pair: -len(pair[0]))
+
+    def _add_product(self, product_id: str, match: dict[str, list[str]]) -> None:
+        for key, rules in match.items():
+            for rule in rules:
+                if key == "windows":
+                    self.windows.add(rule, product_id)
+                elif key == "names":
+                    self.names.add(rule, product_id)
+                elif key == "os":
+                    self.os.add(rule, product_id)
+                elif key == "bundle_id" and rule.endswith(".*"):
+                    self.bundle_prefixes.append((rule[:-1].lower(), product_id))
+                else:
+                    value = rule.upper() if key == "msi_upgrade_code" else rule.lower()
+                    self.exact.setdefault((key, value), product_id)
+                    if key == "os_id":
+                        self.os_by_id.setdefault(value, product_id)
+
+    def _root_of(self, vendor_id: str) -> str:
+        seen = set()
+        vendor = self.catalog.vendors.get(vendor_id)
+        while vendor and vendor.parent and vendor.parent in self.catalog.vendors and vendor.id not in seen:
+            seen.add(vendor.id)
+            vendor = self.catalog.vendors[vendor.parent]
+        return vendor.id if vendor else vendor_id
+
+    def product_vendor(self, product_id: str) -> str:
+        return self.catalog.products[product_id].vendor
+
+    def find(self, item: Item) -> Match:
+        """The most specific match for one item (see the module docstring for the order)."""
+        return (self._exact(item) or self._pattern(item) or self._distribution(item)
+                or self._publisher(item) or Match())
+
+    def _exact(self, item: Item) -> Optional[Match]:
+        source = item.source
+        if item.upgrade_code:
+            code = item.upgrade_code.strip().upper()
+            if not code.startswith("{"):
+                code = "{" + code + "}"
+            product = self.exact.get(("msi_upgrade_code", code))
+            if product:
+                return self._product_match(product, f"{source or 'windows'}:upgrade_code={code}", "exact")
+        for key in _EXACT_BY_SOURCE.get(source, ()):
+            for field_name, value in self._exact_values(item, key):
+                product = self.exact.get((key, value.lower()))
+                if product:
+                    return self._product_match(product, f"{source}:{field_name}={value}", "exact")
+                if key == "bundle_id":
+                    for prefix, product in self.bundle_prefixes:
+                        if value.lower().startswith(prefix):
+                            return self._product_match(product, f"{source}:bundle_id={prefix}*", "exact")
+        return None
+
+    @staticmethod
+    def _exact_values(item: Item, key: str) -> list[tuple[str, str]]:
+        if key == "msix":
+            family = item.id or item.name
+            return [("name", family.split("_", 1)[0])] + ([("name", item.name)] if item.id else [])
+        if key in ("bundle_id", "flatpak", "os_id"):
+            return [(("id" if key != "bundle_id" else "bundle_id"), v) for v in (item.id, item.name) if v][:1]
+        if key == "snap" or key == "homebrew":
+            return [("name", v) for v in (item.name, item.id) if v]
+        return [("name", item.name)] if item.name else []
+
+    def _pattern(self, item: Item) -> Optional[Match]:
+        text = normalize(item.name)
+        if not text:
+            return None
+        if item.source == "os":
+            sets = [("os", self.os)]
+        elif item.source in _WINDOWS_PATTERN_SOURCES or item.source not in _EXACT_BY_SOURCE:
+            sets = [("name", self.windows), ("names", self.names)]
+        else:
+            sets = [("names", self.names)]
+        candidates = [(label, p) for label, patterns in sets for p in patterns.matches(text)]
+        if not candidates:
+            return None
+        publisher_vendor = self._publisher_vendor(item)
+        if publisher_vendor:
+            root = self._root.get(publisher_vendor[0])
+            agreeing = [(label, p) for label, p in candidates if self._root.get(self.product_vendor(p.product)) == root]
+            if not agreeing:
+                return None  # the name looks like another vendor's product: trust the publisher, not the look
+            candidates = agreeing
+        label, pattern = candidates[0]
+        return self._product_match(pattern.product, f"{item.source or 'name'}:{label}~{pattern.source}", "pattern")
+
+    def _distribution(self, item: Item) -> Optional[Match]:
+        if item.source not in ("deb", "rpm") or not self.distributions:
+            return None
+        for text in (normalize(item.publisher), normalize(item.packager)):
+            if not text:
+                continue
+            for pattern, distribution in self.distributions:
+                if pattern.search(text):
+                    product = self.os_by_id.get(item.os_id.lower(), distribution) if item.os_id else distribution
+                    rule = f"{item.source}:maintainer~{pattern.pattern}"
+                    if product != distribution:
+                        rule += f" (host os_id={item.os_id})"
+                    return Match(self.product_vendor(product), product, rule, "distribution", os_component=True)
+        return None
+
+    def _publisher_vendor(self, item: Item) -> Optional[tuple[str, str]]:
+        """(vendor id, rule) from the publisher, Apple Team ID or MSIX publisher id; None when unknown."""
+        if item.team_id and item.team_id in self.team_ids:
+            return self.team_ids[item.team_id], f"{item.source}:team_id={item.team_id}"
+        if item.source == "msix" and "_" in item.id:
+            publisher_id = item.id.rsplit("_", 1)[1].lower()
+            if publisher_id in self.msix_publishers:
+                return self.msix_publishers[publisher_id], f"msix:publisher_id={publisher_id}"
+        if not item.publisher:
+            return None
+        alias = normalize_publisher(item.publisher)
+        if alias in self.aliases:
+            return self.aliases[alias], f"publisher:alias={alias}"
+        text = normalize(item.publisher)
+        for pattern, vendor_id in self.publisher_patterns:
+            if pattern.compiled is None:
+                pattern.compiled = re.compile(pattern.source)
+            if pattern.compiled.search(text):
+                return vendor_id, f"publisher:pattern~{pattern.source}"
+        return None
+
+    def _publisher(self, item: Item) -> Optional[Match]:
+        found = self._publisher_vendor(item)
+        if not found:
+            return None
+        return Match(found[0], "", found[1], "publisher")
+
+    def _product_match(self, product_id: str, rule: str, level: str) -> Match:
+        return Match(self.product_vendor(product_id), product_id, rule, level)

@@ -1,0 +1,120 @@
+"""The organisation's policy (home countries) applied to catalog matches: one `Classification` per distinct title."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Optional, Sequence, Union
+
+from server.catalog.loader import Catalog
+from server.catalog.matcher import CatalogIndex, Item, Match
+
+HOME_COUNTRIES_ENV = "FOOTPRINT_HOME_COUNTRIES"
+DEFAULT_HOME = ("RU",)
+
+# Install groups the totals report: a foreign item whose license is not known counts as proprietary.
+GROUPS = ("domestic", "foreign-proprietary", "foreign-open-source", "unknown")
+
+
+def home_countries(value: Optional[str] = None) -> tuple[str, ...]:
+    """Home countries from a comma list (`--home`), else FOOTPRINT_HOME_COUNTRIES, else RU."""
+    value = value if value is not None else os.environ.get(HOME_COUNTRIES_ENV, "")
+    codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    return codes or DEFAULT_HOME
+
+
+@dataclass(frozen=True)
+class Alternative:
+    id: str
+    name: str
+    vendor: str
+    country: str
+    status: str
+    license: str
+    register: str
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Who made an item, from where, what it means under the policy, the rule that decided, what replaces it."""
+
+    vendor: str = ""
+    vendor_name: str = ""
+    product: str = ""
+    product_name: str = ""
+    category: str = ""
+    country: str = ""
+    status: str = "unknown"  # domestic | foreign | unknown
+    license: str = ""  # proprietary | open-source | "" (vendor known, product not)
+    group: str = "unknown"  # one of GROUPS
+    register: str = ""  # Russian software register entry number, apart from country
+    rule: str = ""
+    level: str = "none"  # exact | pattern | distribution | publisher | none
+    os_component: bool = False  # a distribution package: counted under the host's OS, not as an install
+    alternatives: tuple[Alternative, ...] = field(default_factory=tuple)
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["alternatives"] = [asdict(a) for a in self.alternatives]
+        return data
+
+
+def _status(country: str, home: Sequence[str]) -> str:
+    if not country:
+        return "unknown"
+    return "domestic" if country in home else "foreign"
+
+
+class Classifier:
+    """Classifies items against a validated catalog for a set of home countries; results cached per title."""
+
+    def __init__(self, catalog: Catalog, home: Sequence[str] = DEFAULT_HOME,
+                 index: Optional[CatalogIndex] = None) -> None:
+        self.catalog = catalog
+        self.home = tuple(home)
+        self.index = index or CatalogIndex(catalog)
+        self._cache: dict[Item, Classification] = {}
+        self._by_match: dict[Match, Classification] = {}
+
+    def classify(self, item: Union[Item, dict]) -> Classification:
+        """One item (an `Item` or a report/JSONL dict); the same title always gives the same answer."""
+        if isinstance(item, dict):
+            item = Item.from_dict(item)
+        cached = self._cache.get(item)
+        if cached is None:
+            match = self.index.find(item)
+            cached = self._by_match.get(match)
+            if cached is None:
+                cached = self._by_match[match] = self._classification(match)
+            self._cache[item] = cached
+        return cached
+
+    def classify_many(self, items: Iterable[Union[Item, dict]]) -> list[Classification]:
+        """The batch path: each distinct title is matched once."""
+        return [self.classify(item) for item in items]
+
+    def _classification(self, match: Match) -> Classification:
+        if not match.vendor:
+            return Classification(rule=match.rule)
+        vendor = self.catalog.vendors[match.vendor]
+        country = self.catalog.country_of(vendor.id)
+        status = _status(country, self.home)
+        product = self.catalog.products.get(match.product)
+        license_ = product.license if product else ""
+        if status == "foreign":
+            group = "foreign-open-source" if license_ == "open-source" else "foreign-proprietary"
+        else:
+            group = status
+        return Classification(
+            vendor=vendor.id, vendor_name=vendor.name, country=country, status=status, rule=match.rule,
+            level=match.level, os_component=match.os_component, license=license_, group=group,
+            product=product.id if product else "", product_name=product.name if product else "",
+            category=product.category if product else "", register=product.register if product else "",
+            alternatives=tuple(self._alternative(a) for a in (product.alternatives if product else [])),
+        )
+
+    def _alternative(self, product_id: str) -> Alternative:
+        product = self.catalog.products[product_id]
+        country = self.catalog.country_of(product.vendor)
+        return Alternative(product.id, product.name, product.vendor, country, _status(country, self.home),
+                           product.license, product.register)
