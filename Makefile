@@ -1,6 +1,8 @@
 # One-command entry points for newcomers and CI.
 PYTHON ?= python3
-PYTHON39 ?= $(shell command -v python3.9 2>/dev/null)
+# pyenv's shim answers `command -v` even when 3.9 is not selected, so ask the interpreter itself.
+PYTHON39 ?= $(shell python3.9 -c 'import sys; print(sys.executable)' 2>/dev/null || \
+	ls -d $(HOME)/.pyenv/versions/3.9*/bin/python3.9 2>/dev/null | tail -n 1)
 VENV := .venv
 VENV39 := .venv39
 BIN := $(VENV)/bin

@@ -1,16 +1,47 @@
-"""`footprint-agent`: the command-line face of the agent; each command group registers itself here."""
+"""`footprint-agent`: the command-line face of the agent; each command group registers itself here.
+
+The Typer `app` is built on first use (module `__getattr__`), so `collect` — which runs on every
+machine and is parsed with argparse — never pays for importing Typer.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from importlib import import_module
 
-app = typer.Typer(
-    name="footprint-agent",
-    help="Footprint agent: inventories this machine and reports it to the Footprint collector.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+# Modules that add commands: each exposes `register(app)`.
+COMMAND_MODULES = ["agent.collect_cli"]
+
+
+def _build_app():
+    import typer
+
+    app = typer.Typer(
+        name="footprint-agent",
+        help="Footprint agent: inventories this machine and reports it to the Footprint collector.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+
+    @app.callback()
+    def _group() -> None:
+        """Keeps Typer in group mode (`footprint-agent COMMAND`) even with one command."""
+
+    globals()["app"] = app
+    for module in COMMAND_MODULES:
+        import_module(module).register(app)
+    return app
+
+
+def __getattr__(name: str):
+    if name == "app":
+        return _build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app()
+    if sys.argv[1:2] == ["collect"]:
+        from agent.collect_cli import main as collect_main
+
+        sys.exit(collect_main(sys.argv[2:]))
+    __getattr__("app")()

@@ -1,50 +1,105 @@
-"""The one interface every software source implements, so `collect` can pick them at run time."""
+"""The one interface every software source implements, so `collect` can pick them at run time.
+
+Plain slotted classes rather than dataclasses: importing `dataclasses` costs more than parsing a
+dpkg database, and the agent's start-up time is part of its footprint on every machine.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
 
-@dataclass
 class SoftwareItem:
     """One installed package or application, as in `software[]` of docs/report-format.md."""
 
-    name: str
-    version: str
-    source: str
-    publisher: Optional[str] = None
-    arch: Optional[str] = None
-    install_date: Optional[str] = None
-    id: Optional[str] = None
-    scope: Optional[str] = None
-    user: Optional[str] = None
-    location: Optional[str] = None
-    extra: Dict[str, str] = field(default_factory=dict)
+    __slots__ = (
+        "name",
+        "version",
+        "source",
+        "publisher",
+        "arch",
+        "install_date",
+        "id",
+        "scope",
+        "user",
+        "location",
+        "extra",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        version: str,
+        source: str,
+        publisher: Optional[str] = None,
+        arch: Optional[str] = None,
+        install_date: Optional[str] = None,
+        id: Optional[str] = None,  # noqa: A002 - the report's field name
+        scope: Optional[str] = None,
+        user: Optional[str] = None,
+        location: Optional[str] = None,
+        extra: Optional[Dict[str, str]] = None,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.source = source
+        self.publisher = publisher
+        self.arch = arch
+        self.install_date = install_date
+        self.id = id
+        self.scope = scope
+        self.user = user
+        self.location = location
+        self.extra = extra if extra is not None else {}
 
     def to_dict(self) -> dict:
         """Report form: fields that are unknown are left out, not sent as null."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, "", {})}
+        out = {}
+        for key in self.__slots__:
+            value = getattr(self, key)
+            if value is not None and value != "" and value != {}:
+                out[key] = value
+        return out
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SoftwareItem) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"SoftwareItem({self.to_dict()!r})"
 
 
-@dataclass
 class SourceError:
     """A problem one source met; it goes into the report's `errors` list instead of crashing."""
 
-    source: str
-    message: str
-    path: Optional[str] = None
+    __slots__ = ("source", "message", "path")
+
+    def __init__(self, source: str, message: str, path: Optional[str] = None) -> None:
+        self.source = source
+        self.message = message
+        self.path = path
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        out = {"source": self.source, "message": self.message}
+        if self.path is not None:
+            out["path"] = self.path
+        return out
+
+    def __repr__(self) -> str:
+        return f"SourceError({self.to_dict()!r})"
 
 
-@dataclass
 class SourceResult:
     """What a source found, plus the problems it met on the way."""
 
-    items: List[SoftwareItem] = field(default_factory=list)
-    errors: List[SourceError] = field(default_factory=list)
+    __slots__ = ("items", "errors")
+
+    def __init__(
+        self,
+        items: Optional[List[SoftwareItem]] = None,
+        errors: Optional[List[SourceError]] = None,
+    ) -> None:
+        self.items = items if items is not None else []
+        self.errors = errors if errors is not None else []
 
 
 class Source:
