@@ -27,6 +27,7 @@ test: $(VENV)/.installed test-agent39
 # The agent must run on Python 3.9 (Debian 11, RHEL 9, ALT p10): its tests run there too.
 test-agent39:
 	@if [ -z "$(PYTHON39)" ]; then echo "python3.9 not found: skipping the agent's 3.9 run"; \
+	  if [ -n "$$FOOTPRINT_CI" ]; then echo "CI must run the agent's tests on Python 3.9"; exit 1; fi; \
 	else [ -x $(VENV39)/bin/python ] || $(PYTHON39) -m venv $(VENV39); \
 	$(VENV39)/bin/pip install -q -e . pytest && \
 	$(VENV39)/bin/python -m pytest -q tests/agent -p no:cacheprovider; fi
