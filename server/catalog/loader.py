@@ -212,8 +212,8 @@ def _vendor(raw: Any, name: str, index: int, problems: list[Problem]) -> Vendor 
     if values is None:
         return None
     country = values.get("country", "")
-    if not country and not values.get("parent"):
-        problems.append(Problem(name, label, "missing 'country' (or 'parent')"))
+    if not country and not values.get("parent") and not values.get("note"):
+        problems.append(Problem(name, label, "missing 'country' (or 'parent', or a 'note' on why it is unknown)"))
     elif country and country not in COUNTRIES:
         problems.append(Problem(name, label, f"country {country!r} is not an ISO 3166-1 alpha-2 code"))
     if not values.get("source"):

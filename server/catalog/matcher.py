@@ -71,10 +71,16 @@ class _Pattern:
     product: str
     compiled: Optional[re.Pattern] = field(default=None, repr=False)
 
-    def fullmatch(self, text: str) -> bool:
+    def _regex(self) -> re.Pattern:
         if self.compiled is None:
             self.compiled = re.compile(self.source)
-        return self.compiled.fullmatch(text) is not None
+        return self.compiled
+
+    def fullmatch(self, text: str) -> bool:
+        return self._regex().fullmatch(text) is not None
+
+    def search(self, text: str) -> bool:
+        return self._regex().search(text) is not None
 
 
 class _PatternSet:
@@ -135,7 +141,7 @@ class CatalogIndex:
         self.publisher_patterns: list[tuple[_Pattern, str]] = []
         self.team_ids: dict[str, str] = {}
         self.msix_publishers: dict[str, str] = {}
-        self.distributions: list[tuple[re.Pattern, str]] = []
+        self.distributions: list[tuple[_Pattern, str]] = []
         self.os_by_id: dict[str, str] = {}
         self._root = {v: self._root_of(v) for v in catalog.vendors}
         for product in catalog.products.values():
@@ -146,7 +152,7 @@ class CatalogIndex:
             self.publisher_patterns += [(_Pattern(p, vendor.id), vendor.id) for p in vendor.publisher_patterns]
             self.team_ids.update((t, vendor.id) for t in vendor.team_ids)
             self.msix_publishers.update((m, vendor.id) for m in vendor.msix_publisher_ids)
-            self.distributions += [(re.compile(p), vendor.distribution)
+            self.distributions += [(_Pattern(p, vendor.distribution), vendor.distribution)
                                    for p in vendor.distribution_maintainers]
         self.bundle_prefixes.sort(key=lambda pair: -len(pair[0]))
 
@@ -221,7 +227,7 @@ class CatalogIndex:
         if item.source == "os":
             sets = [("os", self.os)]
         elif item.source in _WINDOWS_PATTERN_SOURCES or item.source not in _EXACT_BY_SOURCE:
-            sets = [("name", self.windows), ("names", self.names)]
+            sets = [("windows", self.windows), ("names", self.names)]
         else:
             sets = [("names", self.names)]
         candidates = [(label, p) for label, patterns in sets for p in patterns.matches(text)]
@@ -235,7 +241,7 @@ class CatalogIndex:
                 return None  # the name looks like another vendor's product: trust the publisher, not the look
             candidates = agreeing
         label, pattern = candidates[0]
-        return self._product_match(pattern.product, f"{item.source or 'name'}:{label}~{pattern.source}", "pattern")
+        return self._product_match(pattern.product, f"{label}:name~{pattern.source}", "pattern")
 
     def _distribution(self, item: Item) -> Optional[Match]:
         if item.source not in ("deb", "rpm") or not self.distributions:
@@ -246,7 +252,7 @@ class CatalogIndex:
             for pattern, distribution in self.distributions:
                 if pattern.search(text):
                     product = self.os_by_id.get(item.os_id.lower(), distribution) if item.os_id else distribution
-                    rule = f"{item.source}:maintainer~{pattern.pattern}"
+                    rule = f"{item.source}:maintainer~{pattern.source}"
                     if product != distribution:
                         rule += f" (host os_id={item.os_id})"
                     return Match(self.product_vendor(product), product, rule, "distribution", os_component=True)
@@ -267,9 +273,7 @@ class CatalogIndex:
             return self.aliases[alias], f"publisher:alias={alias}"
         text = normalize(item.publisher)
         for pattern, vendor_id in self.publisher_patterns:
-            if pattern.compiled is None:
-                pattern.compiled = re.compile(pattern.source)
-            if pattern.compiled.search(text):
+            if pattern.search(text):
                 return vendor_id, f"publisher:pattern~{pattern.source}"
         return None
 

@@ -68,11 +68,10 @@ def _status(country: str, home: Sequence[str]) -> str:
 class Classifier:
     """Classifies items against a validated catalog for a set of home countries; results cached per title."""
 
-    def __init__(self, catalog: Catalog, home: Sequence[str] = DEFAULT_HOME,
-                 index: Optional[CatalogIndex] = None) -> None:
-        self.catalog = catalog
+    def __init__(self, catalog: Catalog | CatalogIndex, home: Sequence[str] = DEFAULT_HOME) -> None:
+        self.index = catalog if isinstance(catalog, CatalogIndex) else CatalogIndex(catalog)
+        self.catalog = self.index.catalog
         self.home = tuple(home)
-        self.index = index or CatalogIndex(catalog)
         self._cache: dict[Item, Classification] = {}
         self._by_match: dict[Match, Classification] = {}
 

@@ -23,15 +23,23 @@ CatalogDirOption = typer.Option(
 
 def _load(catalog_dirs: Optional[List[Path]], require_valid: bool = True):
     """The catalog with local directories from the environment and the command line; exit 2 when invalid."""
-    from server.catalog.loader import describe_problems, load_catalog, local_dirs_from_env
+    from server.catalog.loader import load_catalog, local_dirs_from_env
 
     catalog = load_catalog(local_dirs_from_env() + list(catalog_dirs or []))
-    if require_valid and catalog.problems:
+    if require_valid:
+        _require_valid(catalog)
+    return catalog
+
+
+def _require_valid(catalog) -> None:
+    """Refuse to answer from an invalid catalog: print its problems and exit 2."""
+    from server.catalog.loader import describe_problems
+
+    if catalog.problems:
         typer.echo(describe_problems(catalog.problems), err=True)
         typer.echo(f"catalog is invalid: {len(catalog.problems)} problem(s); run `footprint catalog check`",
                    err=True)
         raise typer.Exit(2)
-    return catalog
 
 
 @catalog_app.command("check")
@@ -101,6 +109,7 @@ class ClassifyOutput(str, Enum):
 
 
 RESULT_COLUMNS = ["line", "name", "vendor", "product", "category", "country", "status", "license", "register", "rule"]
+TABLE_COLUMNS = ["line", "name", "product", "country", "status", "rule"]
 
 
 def classify(
@@ -140,9 +149,14 @@ def classify(
 
 
 def _classifier(catalog_dirs: Optional[List[Path]], home: Optional[str]):
+    """The classifier over the cached index (the catalog is re-validated only when a file changed)."""
+    from server.catalog.cache import load_index
+    from server.catalog.loader import local_dirs_from_env
     from server.catalog.policy import Classifier, home_countries
 
-    return Classifier(_load(catalog_dirs), home_countries(home))
+    index = load_index(local_dirs_from_env() + list(catalog_dirs or []))
+    _require_valid(index.catalog)
+    return Classifier(index, home_countries(home))
 
 
 def _classify_file(classifier, path: Path) -> tuple[list[dict], int]:
@@ -182,7 +196,8 @@ def _render_results(results: list[dict], fmt: ClassifyOutput) -> str:
         return "\n".join(json.dumps(r, ensure_ascii=False) for r in results)
     rows = [{**r, "status": r.get("group", "")} if "error" not in r else {"line": r["line"], "rule": r["error"]}
             for r in results]
-    return render(results, rows, RESULT_COLUMNS, OutputFormat(fmt.value))
+    columns = TABLE_COLUMNS if fmt == ClassifyOutput.table else RESULT_COLUMNS
+    return render(results, rows, columns, OutputFormat(fmt.value))
 
 
 def _human(name: str, r: dict) -> str:

@@ -100,7 +100,7 @@ def test_operating_systems(classifier):
     windows = classifier.classify({"name": "Microsoft Windows 11 Pro", "source": "os", "id": "windows"})
     assert (windows.product, windows.country, windows.status) == ("windows", "US", "foreign")
     by_name = classifier.classify({"name": "Microsoft Windows Server 2019 Standard", "source": "os"})
-    assert (by_name.product, by_name.rule) == ("windows", r"os:os~microsoft windows( server)? \d+( \w+)*")
+    assert (by_name.product, by_name.rule) == ("windows", r"os:name~microsoft windows( server)? \d+( \w+)*")
     astra = classifier.classify({"name": "Astra Linux", "source": "os", "id": "astra"})
     assert (astra.product, astra.country, astra.status, astra.rule) == ("astra-linux", "RU", "domestic",
                                                                         "os:id=astra")

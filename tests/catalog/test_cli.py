@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from typer.testing import CliRunner
 
 from server.cli import app
@@ -46,3 +49,95 @@ def test_catalog_stats_and_show(monkeypatch):
     assert shown.exit_code == 0 and '"effective_country": "US"' in shown.output
     missing = runner.invoke(app, ["catalog", "show", "no-such-thing"])
     assert missing.exit_code == 1
+
+
+@pytest.fixture
+def sample_env(sample_catalog_dir, tmp_path, monkeypatch):
+    """Point the CLI at the sample catalog (as a local directory) and a private cache."""
+    monkeypatch.setenv("FOOTPRINT_CATALOG_DIR", str(sample_catalog_dir))
+    monkeypatch.setenv("FOOTPRINT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("FOOTPRINT_HOME_COUNTRIES", raising=False)
+    return tmp_path
+
+
+def test_classify_one_item_prints_vendor_country_status_rule(sample_env):
+    result = runner.invoke(app, ["classify", "--name", "Zoom Workplace (64-bit)",
+                                 "--publisher", "Zoom Video Communications, Inc.", "--source", "windows"])
+    assert result.exit_code == 0, result.output
+    assert "vendor:       Zoom (zoom)" in result.output
+    assert "country:      US" in result.output
+    assert "status:       foreign (proprietary)" in result.output
+    assert "rule:         windows:name~zoom( workplace)?" in result.output
+    assert "Yandex Telemost (yandex, RU, proprietary)" in result.output
+    germany = runner.invoke(app, ["classify", "--name", "Yandex", "--publisher", "ООО «ЯНДЕКС»", "--home", "DE"])
+    assert "status:       foreign (proprietary)" in germany.output and "register:     3722" in germany.output
+    unknown = runner.invoke(app, ["classify", "--name", "Some Tool"])
+    assert "status:       unknown" in unknown.output and "rule:         none" in unknown.output
+
+
+def test_classify_file_keeps_order_and_reports_bad_lines(sample_env):
+    items = sample_env / "items.jsonl"
+    items.write_text(
+        '{"name": "code", "source": "deb", "version": "1.95.3-1732123763"}\n'
+        '{"name": "TeamSpeak 3 Client", "publisher": "TeamSpeak Systems GmbH", "source": "windows"}\n'
+        "not json\n"
+        "\n"
+        '{"publisher": "Google LLC"}\n'
+        '{"name": "Astra Linux", "source": "os", "id": "astra"}\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["classify", "--file", str(items)])
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in lines] == [1, 2, 3, 5, 6]
+    assert (lines[0]["product"], lines[0]["rule"]) == ("vscode", "deb:name=code")
+    assert lines[0]["version"] == "1.95.3-1732123763"
+    assert (lines[1]["vendor"], lines[1]["product"], lines[1]["country"]) == ("teamspeak", "teamspeak-client", "DE")
+    assert lines[2]["error"].startswith("invalid JSON") and lines[3]["error"] == "missing or empty string 'name'"
+    assert (lines[4]["product"], lines[4]["status"]) == ("astra-linux", "domestic")
+    assert "items.jsonl:3: invalid JSON" in result.stderr and "items.jsonl:5: missing" in result.stderr
+    assert "2 bad input line(s)" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "table"])
+def test_classify_file_other_formats(sample_env, fmt, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")
+    items = sample_env / "items.jsonl"
+    items.write_text('{"name": "Google Chrome", "publisher": "Google LLC", "source": "windows"}\n', encoding="utf-8")
+    result = runner.invoke(app, ["classify", "--file", str(items), "--output", fmt])
+    assert result.exit_code == 0, result.output
+    if fmt == "json":
+        assert json.loads(result.stdout)[0]["product"] == "google-chrome"
+    elif fmt == "csv":
+        header, row = result.stdout.splitlines()
+        assert header.startswith("line,name,vendor,product") and ",google-chrome,browser,US," in row
+    else:
+        assert "google-chrome" in result.stdout and "foreign-proprietary" in result.stdout
+
+
+def test_classify_refuses_an_invalid_catalog(sample_env, write_catalog, monkeypatch):
+    broken = write_catalog({"broken.toml": '[[vendor]]\nid = "x"\nname = "X"\ncountry = "ZZ"\nsource = "https://e.org"\n'})
+    monkeypatch.setenv("FOOTPRINT_CATALOG_DIR", str(broken))
+    result = runner.invoke(app, ["classify", "--name", "Zoom"])
+    assert result.exit_code == 2
+    assert "broken.toml: vendor 'x': country 'ZZ'" in result.stderr
+
+
+def test_classify_needs_exactly_one_input(sample_env):
+    assert runner.invoke(app, ["classify"]).exit_code == 2
+    missing = runner.invoke(app, ["classify", "--file", str(sample_env / "nope.jsonl")])
+    assert missing.exit_code == 2 and "cannot read" in missing.stderr
+
+
+def test_cache_is_rebuilt_when_a_catalog_file_changes(sample_catalog_dir, tmp_path, monkeypatch):
+    from server.catalog.cache import load_index
+
+    monkeypatch.setenv("FOOTPRINT_CACHE_DIR", str(tmp_path / "cache"))
+    first = load_index(shipped_dir=sample_catalog_dir)
+    assert len(list((tmp_path / "cache").glob("catalog-*.pickle"))) == 1
+    assert load_index(shipped_dir=sample_catalog_dir).catalog.vendors.keys() == first.catalog.vendors.keys()
+    extra = sample_catalog_dir / "zz-local.toml"
+    extra.write_text('[[vendor]]\nid = "inhouse"\nname = "In-house"\ncountry = "RU"\nsource = "https://e.org"\n',
+                     encoding="utf-8")
+    assert "inhouse" in load_index(shipped_dir=sample_catalog_dir).catalog.vendors
+    assert len(list((tmp_path / "cache").glob("catalog-*.pickle"))) == 1

@@ -1,0 +1,67 @@
+"""A pickled, validated catalog index keyed by the data files' paths, sizes and mtimes: fast one-off CLI calls."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from server.catalog.loader import DATA_DIR, catalog_files, load_catalog
+from server.catalog.matcher import CatalogIndex
+
+CACHE_DIR_ENV = "FOOTPRINT_CACHE_DIR"
+_CODE = sorted(Path(__file__).parent.glob("*.py"))
+
+
+def cache_dir() -> Path:
+    """FOOTPRINT_CACHE_DIR, else $XDG_CACHE_HOME/footprint, else ~/.cache/footprint."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return Path(os.environ[CACHE_DIR_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "footprint"
+
+
+def _key(local_dirs: Sequence[Path], shipped_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in [p for p, _ in catalog_files(local_dirs, shipped_dir)] + _CODE + [Path(d) for d in local_dirs]:
+        try:
+            stat = path.stat()
+            digest.update(f"{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        except OSError:
+            digest.update(f"{path}\0missing\n".encode())
+    return digest.hexdigest()[:32]
+
+
+def load_index(local_dirs: Sequence[Path] = (), shipped_dir: Path = DATA_DIR, use_cache: bool = True) -> CatalogIndex:
+    """The index of the validated catalog (problems included), from the cache when no file changed."""
+    if not use_cache:
+        return CatalogIndex(load_catalog(local_dirs, shipped_dir))
+    directory = cache_dir()
+    path = directory / f"catalog-{_key(local_dirs, shipped_dir)}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            index = pickle.load(fh)
+        if isinstance(index, CatalogIndex):
+            return index
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        pass
+    index = CatalogIndex(load_catalog(local_dirs, shipped_dir))
+    _store(directory, path, index)
+    return index
+
+
+def _store(directory: Path, path: Path, index: CatalogIndex) -> None:
+    """Write atomically (temp file + rename) and drop older cache files; a read-only cache dir is not an error."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=directory, prefix=".catalog-", delete=False) as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(fh.name, path)
+        for old in directory.glob("catalog-*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
