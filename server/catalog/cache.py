@@ -7,9 +7,9 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
-from server.catalog.loader import DATA_DIR, catalog_files, load_catalog
+from server.catalog.loader import catalog_files, load_catalog
 from server.catalog.matcher import CatalogIndex
 
 CACHE_DIR_ENV = "FOOTPRINT_CACHE_DIR"
@@ -24,7 +24,7 @@ def cache_dir() -> Path:
     return Path(base) / "footprint"
 
 
-def _key(local_dirs: Sequence[Path], shipped_dir: Path) -> str:
+def _key(local_dirs: Sequence[Path], shipped_dir: Optional[Path]) -> str:
     digest = hashlib.sha256()
     for path in [p for p, _ in catalog_files(local_dirs, shipped_dir)] + _CODE + [Path(d) for d in local_dirs]:
         try:
@@ -35,7 +35,9 @@ def _key(local_dirs: Sequence[Path], shipped_dir: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def load_index(local_dirs: Sequence[Path] = (), shipped_dir: Path = DATA_DIR, use_cache: bool = True) -> CatalogIndex:
+def load_index(
+    local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = None, use_cache: bool = True
+) -> CatalogIndex:
     """The index of the validated catalog (problems included), from the cache when no file changed."""
     if not use_cache:
         return CatalogIndex(load_catalog(local_dirs, shipped_dir))

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import tomllib
 
@@ -118,15 +118,15 @@ def local_dirs_from_env() -> list[Path]:
     return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
 
-def catalog_files(local_dirs: Sequence[Path] = (), shipped_dir: Path = DATA_DIR) -> list[tuple[Path, bool]]:
-    """(file, is_local) in load order: shipped files sorted by name, then each local directory's."""
-    files = [(p, False) for p in sorted(shipped_dir.glob("*.toml"))]
+def catalog_files(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = None) -> list[tuple[Path, bool]]:
+    """(file, is_local) in load order: shipped files (DATA_DIR by default) by name, then each local directory's."""
+    files = [(p, False) for p in sorted(Path(shipped_dir or DATA_DIR).glob("*.toml"))]
     for directory in local_dirs:
         files += [(p, True) for p in sorted(Path(directory).glob("*.toml"))]
     return files
 
 
-def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Path = DATA_DIR) -> Catalog:
+def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = None) -> Catalog:
     """Parse and validate every file; a local entry replaces the shipped entry with the same id."""
     problems: list[Problem] = []
     vendors: dict[str, Vendor] = {}

@@ -53,8 +53,11 @@ def test_catalog_stats_and_show(monkeypatch):
 
 @pytest.fixture
 def sample_env(sample_catalog_dir, tmp_path, monkeypatch):
-    """Point the CLI at the sample catalog (as a local directory) and a private cache."""
-    monkeypatch.setenv("FOOTPRINT_CATALOG_DIR", str(sample_catalog_dir))
+    """Point the CLI at the sample catalog (in place of the shipped files) and a private cache."""
+    from server.catalog import loader
+
+    monkeypatch.setattr(loader, "DATA_DIR", sample_catalog_dir)
+    monkeypatch.delenv("FOOTPRINT_CATALOG_DIR", raising=False)
     monkeypatch.setenv("FOOTPRINT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("FOOTPRINT_HOME_COUNTRIES", raising=False)
     return tmp_path
