@@ -1,0 +1,130 @@
+"""Windows host facts, all from the registry: MachineGuid, OS version keys, BIOS and raw SMBIOS."""
+
+from __future__ import annotations
+
+import platform
+from typing import Dict, Optional, Tuple
+
+from agent.sources.windows.registry import (
+    KeyNotFound,
+    RegistryAccessError,
+    RegistryReader,
+    RegValue,
+    value_int,
+    value_str,
+)
+
+CRYPTOGRAPHY = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography"
+CURRENT_VERSION = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+ENVIRONMENT = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
+BIOS = r"HKEY_LOCAL_MACHINE\HARDWARE\DESCRIPTION\System\BIOS"
+SMBIOS = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\mssmbios\Data"
+FIRST_WINDOWS_11_BUILD = 22000
+ARCHITECTURES = {"AMD64": "x86_64", "X86": "x86", "ARM64": "arm64", "IA64": "ia64"}
+# Firmware fill-ins that identify nothing; reporting them would merge unrelated machines.
+PLACEHOLDERS = {
+    "",
+    "default string",
+    "to be filled by o.e.m.",
+    "system serial number",
+    "system product name",
+    "system manufacturer",
+    "not specified",
+    "none",
+    "0",
+}
+
+
+def _registry(reader: Optional[RegistryReader]) -> RegistryReader:
+    """The 64-bit view: a 32-bit agent would otherwise be redirected to WOW6432Node (no MachineGuid)."""
+    if reader is not None:
+        return reader
+    from agent.sources.windows.registry import WinregReader
+
+    return WinregReader("64")
+
+
+def _values(reader: RegistryReader, path: str) -> Dict[str, RegValue]:
+    try:
+        return reader.values(path)
+    except (KeyNotFound, RegistryAccessError):
+        return {}
+
+
+def host_id(reader: Optional[RegistryReader] = None) -> Optional[Tuple[str, str]]:
+    """MachineGuid: set at Windows setup, survives renames and agent reinstalls (not sysprep-less clones)."""
+    guid = value_str(_values(_registry(reader), CRYPTOGRAPHY), "MachineGuid")
+    return (guid.lower(), "MachineGuid") if guid else None
+
+
+def windows_product_name(product_name: str, build: Optional[int]) -> str:
+    """Windows 11 keeps "Windows 10 ..." in ProductName; the build number tells them apart."""
+    if build is not None and build >= FIRST_WINDOWS_11_BUILD and product_name.startswith("Windows 10"):
+        return "Windows 11" + product_name[len("Windows 10") :]
+    return product_name
+
+
+def os_facts(reader: Optional[RegistryReader] = None) -> Dict[str, object]:
+    registry = _registry(reader)
+    version = _values(registry, CURRENT_VERSION)
+    build_text = value_str(version, "CurrentBuildNumber") or value_str(version, "CurrentBuild")
+    build = int(build_text) if build_text and build_text.isdigit() else None
+    ubr = value_int(version, "UBR")
+    product = windows_product_name(value_str(version, "ProductName") or "Windows", build)
+    major, minor = value_int(version, "CurrentMajorVersionNumber"), value_int(version, "CurrentMinorVersionNumber")
+    base = f"{major}.{minor}" if major is not None else value_str(version, "CurrentVersion")
+    numbers = [part for part in (base, build_text, None if ubr is None else str(ubr)) if part]
+    machine = value_str(_values(registry, ENVIRONMENT), "PROCESSOR_ARCHITECTURE")
+    machine = (machine or platform.machine() or "").upper()
+    facts: Dict[str, object] = {
+        "family": "windows",
+        "name": f"Microsoft {product}",
+        "version": ".".join(numbers),
+        "product_name": product,
+        "display_version": value_str(version, "DisplayVersion") or value_str(version, "ReleaseId"),
+        "build": build_text,
+        "ubr": ubr,
+        "arch": ARCHITECTURES.get(machine, machine.lower() or None),
+    }
+    return {key: value for key, value in facts.items() if value not in (None, "")}
+
+
+def smbios_system(data: bytes) -> Dict[str, str]:
+    """Manufacturer, product and serial from the SMBIOS type 1 table in mssmbios' SMBiosData.
+
+    The value is an 8-byte header (calling method, version, length) followed by the raw tables:
+    each a formatted area (type, length, handle, fields) and then its strings, ending in two NULs.
+    """
+    tables, offset = data[8:], 0
+    while offset + 4 <= len(tables):
+        kind, length = tables[offset], tables[offset + 1]
+        end = tables.find(b"\x00\x00", offset + length)
+        if length < 4 or end < 0:
+            break
+        strings = tables[offset + length : end].split(b"\x00")
+        if kind == 1 and length >= 8:
+            fields = {"vendor": 4, "model": 5, "serial": 7}
+            found = {}
+            for name, position in fields.items():
+                index = tables[offset + position]
+                if 0 < index <= len(strings):
+                    found[name] = strings[index - 1].decode("ascii", "replace").strip()
+            return found
+        if kind == 127:
+            break
+        offset = end + 2
+    return {}
+
+
+def hardware_facts(reader: Optional[RegistryReader] = None) -> Dict[str, str]:
+    """Vendor and model from the BIOS key (always there), the serial from raw SMBIOS."""
+    registry = _registry(reader)
+    bios = _values(registry, BIOS)
+    raw = _values(registry, SMBIOS).get("smbiosdata")
+    smbios = smbios_system(raw.data) if raw is not None and isinstance(raw.data, bytes) else {}
+    facts = {
+        "vendor": value_str(bios, "SystemManufacturer") or smbios.get("vendor"),
+        "model": value_str(bios, "SystemProductName") or smbios.get("model"),
+        "serial": smbios.get("serial"),
+    }
+    return {k: v for k, v in facts.items() if v and v.strip().lower() not in PLACEHOLDERS}
