@@ -25,18 +25,14 @@ from agent.sources.windows.registry import (
 
 SOURCE = "windows"
 UNINSTALL = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
-USER_UNINSTALL = (
-    r"Software\Microsoft\Windows\CurrentVersion\Uninstall"  # as regedit spells it in hives
-)
+USER_UNINSTALL = r"Software\Microsoft\Windows\CurrentVersion\Uninstall"  # as regedit spells it in hives
 HKLM = "HKEY_LOCAL_MACHINE"
 UPGRADE_CODES = r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\UpgradeCodes"
 PROFILE_LIST = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
 WELL_KNOWN_SIDS = {"S-1-5-18": "SYSTEM", "S-1-5-19": "LOCAL SERVICE", "S-1-5-20": "NETWORK SERVICE"}
 HIDDEN_RELEASE_TYPES = {"update", "hotfix", "security update"}
 
-_GUID = re.compile(
-    r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}"
-)
+_GUID = re.compile(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}")
 _PACKED = re.compile(r"[0-9A-Fa-f]{32}")
 # An Uninstall key in an export: HKLM or a user hive, native or WOW6432Node.
 _EXPORTED_UNINSTALL = re.compile(
@@ -179,9 +175,7 @@ def read_uninstall_key(
         try:
             values = reader.values(join_path(path, name))
         except (KeyNotFound, RegistryAccessError) as exc:
-            result.errors.append(
-                SourceError(SOURCE, f"cannot read the key: {exc}", join_path(path, name))
-            )
+            result.errors.append(SourceError(SOURCE, f"cannot read the key: {exc}", join_path(path, name)))
             continue
         item = entry_item(name, values, arch, user, user_scope, codes)
         if item is not None:
@@ -236,16 +230,12 @@ class UninstallSource(Source):
         views = [("64", "x64"), ("32", "x86")] if os_is_64bit() else [("32", "x86")]
         for view, arch in views:
             reader = native if view == "64" else WinregReader(view)
-            entries += read_uninstall_key(
-                reader, join_path(HKLM, UNINSTALL), arch, None, False, codes, result
-            )
+            entries += read_uninstall_key(reader, join_path(HKLM, UNINSTALL), arch, None, False, codes, result)
         names = user_names(native)
         try:
             hives = native.subkeys("HKEY_USERS")
         except (KeyNotFound, RegistryAccessError) as exc:
-            result.errors.append(
-                SourceError(SOURCE, f"cannot list user hives: {exc}", "HKEY_USERS")
-            )
+            result.errors.append(SourceError(SOURCE, f"cannot list user hives: {exc}", "HKEY_USERS"))
             hives = []
         for sid in hives:
             if sid.lower().endswith("_classes") or sid.startswith("."):
@@ -272,7 +262,8 @@ def collect_from_exports(paths: Iterable[str], encoding: Optional[str] = None) -
         try:
             reader.load(path, encoding)
         except RegFileError as exc:
-            result.errors.append(SourceError(SOURCE, str(exc), exc.path))
+            where = f"line {exc.line}: " if exc.line else ""
+            result.errors.append(SourceError(SOURCE, where + exc.problem, exc.path))
     keys = list(reader.walk())
     is_64bit = any(re.search(r"\\WOW6432Node(\\|$)", key, re.IGNORECASE) for key in keys)
     codes = upgrade_codes(reader)
