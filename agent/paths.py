@@ -5,28 +5,30 @@ from __future__ import annotations
 import os
 import sys
 
+_MACOS_DIR = "/Library/Application Support/Footprint"
+
 
 def state_dir(platform: str = sys.platform) -> str:
     """Directory for the agent's persistent state (host id fallback, host key, spool)."""
-    override = os.environ.get("FOOTPRINT_STATE_DIR")
-    if override:
-        return override
-    if platform == "win32":
-        program_data = os.environ.get("ProgramData", r"C:\ProgramData")
-        return program_data + r"\Footprint"
-    if platform == "darwin":
-        return "/Library/Application Support/Footprint"
-    return "/var/lib/footprint-agent"
+    return _located("FOOTPRINT_STATE_DIR", platform, "", _MACOS_DIR, "/var/lib/footprint-agent")
 
 
 def config_path(platform: str = sys.platform) -> str:
     """The agent's configuration file (agent.toml)."""
-    override = os.environ.get("FOOTPRINT_CONFIG")
+    return _located(
+        "FOOTPRINT_CONFIG",
+        platform,
+        r"\agent.toml",
+        _MACOS_DIR + "/agent.toml",
+        "/etc/footprint/agent.toml",
+    )
+
+
+def _located(variable: str, platform: str, under_program_data: str, macos: str, linux: str) -> str:
+    """The environment variable if set, else the platform's place (%ProgramData%\\Footprint...)."""
+    override = os.environ.get(variable)
     if override:
         return override
     if platform == "win32":
-        program_data = os.environ.get("ProgramData", r"C:\ProgramData")
-        return program_data + r"\Footprint\agent.toml"
-    if platform == "darwin":
-        return "/Library/Application Support/Footprint/agent.toml"
-    return "/etc/footprint/agent.toml"
+        return os.environ.get("ProgramData", r"C:\ProgramData") + r"\Footprint" + under_program_data
+    return macos if platform == "darwin" else linux
