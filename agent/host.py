@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import time
 import uuid
 from importlib import import_module
 from typing import Dict, List, Optional, Tuple
 
 from agent.paths import state_dir
-from agent.sources.base import SourceError
+from agent.sources.base import SourceError, rfc3339
 
 _PLATFORM_MODULES = {
     "linux": "agent._host_linux",
@@ -152,7 +151,7 @@ def _fqdn(hostname: str) -> Optional[str]:
 def _boot_time() -> Optional[str]:
     import psutil
 
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(psutil.boot_time()))
+    return rfc3339(psutil.boot_time())
 
 
 def _hardware() -> Dict[str, object]:

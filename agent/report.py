@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 import uuid
 from typing import Iterable, List, Optional
 
 from agent import __version__
+from agent.sources.base import rfc3339
 
 SCHEMA = "footprint.report/1"
 AGENT_NAME = "footprint-agent"
-
-
-def rfc3339(timestamp: Optional[float] = None) -> str:
-    """UTC time as RFC 3339 with a Z suffix, whole seconds: '2026-11-23T11:20:00Z'."""
-    return time.strftime(
-        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if timestamp is None else timestamp)
-    )
 
 
 def build_report(

@@ -17,6 +17,7 @@ HOMEBREW = "agent.sources.homebrew:HomebrewSource"
 SOURCES = {
     "linux": [
         "agent.sources.dpkg:DpkgSource",
+        "agent.sources.rpm:RpmSource",
     ],
     "win32": ["agent.sources.windows.uninstall:UninstallSource", "agent.sources.msix:MsixSource"],
     "darwin": [

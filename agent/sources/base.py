@@ -6,6 +6,7 @@ dpkg database, and the agent's start-up time is part of its footprint on every m
 
 from __future__ import annotations
 
+import time
 from typing import Dict, List, Optional
 
 
@@ -100,6 +101,21 @@ class SourceResult:
     ) -> None:
         self.items = items if items is not None else []
         self.errors = errors if errors is not None else []
+
+
+def person_name(contact: Optional[str]) -> Optional[str]:
+    """'Zoom Video Communications, Inc. <support@zoom.us>' -> the name (the address if alone)."""
+    if not contact:
+        return None
+    name = contact.split("<", 1)[0].strip()
+    return name or contact.strip("<> ") or None
+
+
+def rfc3339(seconds: Optional[float] = None) -> str:
+    """UTC time as RFC 3339 with a Z suffix, whole seconds: '2026-11-23T11:20:00Z'."""
+    return time.strftime(
+        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if seconds is None else seconds)
+    )
 
 
 class Source:

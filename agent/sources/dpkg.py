@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from typing import Dict, List, Optional, Tuple
 
-from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
+from agent.sources.base import (
+    SoftwareItem,
+    Source,
+    SourceError,
+    SourceResult,
+    person_name,
+    rfc3339,
+)
 
 STATUS_PATH = "var/lib/dpkg/status"
 INFO_DIR = "var/lib/dpkg/info"
@@ -122,7 +128,7 @@ def _item(fields: Dict[str, str], native_arch: Optional[str], info_dir: str) -> 
         name=package,
         version=fields["Version"],
         source="deb",
-        publisher=_person_name(fields.get("Maintainer")),
+        publisher=person_name(fields.get("Maintainer")),
         arch=arch,
         install_date=_list_mtime(info_dir, f"{package}:{arch}" if same else package),
         id=package_id,
@@ -131,18 +137,10 @@ def _item(fields: Dict[str, str], native_arch: Optional[str], info_dir: str) -> 
     )
 
 
-def _person_name(maintainer: Optional[str]) -> Optional[str]:
-    """'Zoom Video Communications, Inc. <support@zoom.us>' -> the name (the address if alone)."""
-    if not maintainer:
-        return None
-    name = maintainer.split("<", 1)[0].strip()
-    return name or maintainer.strip("<> ")
-
-
 def _list_mtime(info_dir: str, name: str) -> Optional[str]:
     """When the package was last installed or upgraded: the mtime of its file list."""
     try:
         mtime = os.stat(info_dir + name + ".list").st_mtime
     except OSError:
         return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(mtime))
+    return rfc3339(mtime)
