@@ -12,6 +12,8 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from agent.report import inventory_hash
+
 SCHEMA = "footprint.report/1"
 # report_id is derived from the file's bytes, so importing the same file twice is a no-op for the collector.
 _REPORT_NAMESPACE = uuid.UUID("6f7a5c1e-2b1d-4c55-9a40-8d1e0c2b7f10")
@@ -301,6 +303,7 @@ def report_envelope(
         "network": network,
         "software": software,
     }
+    report["inventory_hash"] = inventory_hash(report)
     return report
 
 
@@ -350,8 +353,7 @@ def software_entry(fields: Dict[str, Any], source: str) -> Optional[Dict[str, An
     elif source in ("deb", "rpm", "snap", "flatpak", "homebrew"):
         item["id"] = name
     user = text_of(fields.get("username"))
-    if user:
-        item.update(scope="user", user=user)
+    item.update(scope="user", user=user) if user else item.update(scope="system")
     extra = drop_empty({"homepage": homepage})
     if source == "deb":
         extra.update(drop_empty({"section": text_of(fields.get("system_category"))}))

@@ -21,6 +21,7 @@ def test_compressed_windows_ocs_file(inventory_bytes, software_by_name):
         "install_date": "2025-01-17",
         "id": "{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}",
         "location": "C:\\Program Files (x86)\\Kaspersky Lab\\KES.12.3.0",
+        "scope": "system",
     }
     assert software["Google Chrome"]["arch"] == "x86_64"
     assert "install_date" not in software["TeamViewer"]  # 0000/00/00 is no date
