@@ -1,0 +1,1 @@
+"""`footprint report`: the management report (HTML with inline SVG charts, optionally PDF)."""

@@ -1,0 +1,154 @@
+"""The management report: one self-contained HTML file (inline CSS and SVG, no script, no outside request)
+that opens offline and prints well."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Iterable, List, Sequence
+
+from server.catalog.policy import GROUPS
+from server.report import svg
+from server.report.model import ProductRow, ReportData
+
+GROUP_LABELS = {
+    "domestic": "Domestic",
+    "foreign-proprietary": "Foreign proprietary",
+    "foreign-open-source": "Foreign open source",
+    "unknown": "Unknown",
+}
+GROUP_COLOURS = {
+    "domestic": "#2e7d32",
+    "foreign-proprietary": "#c62828",
+    "foreign-open-source": "#ef8f00",
+    "unknown": "#9e9e9e",
+}
+FOREIGN_COLOUR = GROUP_COLOURS["foreign-proprietary"]
+
+# No script runs and nothing is fetched: the policy allows only the inline styles and data: images.
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+STYLE = """
+body { font-family: system-ui, 'DejaVu Sans', Arial, sans-serif; color: #1b1b1b; margin: 24px auto;
+       max-width: 1180px; padding: 0 16px; }
+h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; }
+.meta, .note { color: #555; font-size: 13px; }
+.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin-top: 16px; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 12px; }
+.card .value { font-size: 28px; font-weight: bold; } .card .label { font-size: 13px; color: #444; }
+.charts { display: grid; grid-template-columns: 1fr 1fr; gap: 12px 24px; }
+figure { margin: 0; break-inside: avoid; } figcaption { font-weight: bold; margin: 12px 0 6px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+tr { break-inside: avoid; }
+* { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+@page { size: A4; margin: 14mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 11px; }
+  .charts { grid-template-columns: 1fr 1fr; } svg { max-width: 100%; height: auto; }
+  h2 { break-after: avoid; } section { break-inside: auto; }
+}
+"""
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int]) -> str:
+    head = "".join(f'<th class="n">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
+                   for i, h in enumerate(headers))
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="n">{value:,}</td>' if i in numeric else f"<td>{escape(str(value))}</td>"
+            for i, value in enumerate(row)
+        )
+        body.append(f"<tr>{cells}</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(headers)}">{svg.EMPTY_TEXT}</td></tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _card(value: str, label: str) -> str:
+    return f'<div class="card"><div class="value">{escape(value)}</div><div class="label">{escape(label)}</div></div>'
+
+
+def _figure(caption: str, chart: str) -> str:
+    return f"<figure><figcaption>{escape(caption)}</figcaption>{chart}</figure>"
+
+
+def _alternatives(products: List[ProductRow]) -> str:
+    rows = [
+        (p.name, p.vendor, p.country, GROUP_LABELS.get(p.group, p.group), p.hosts, p.installs,
+         ", ".join(p.alternatives) or "—")
+        for p in products
+    ]
+    return _table(("Product", "Vendor", "Country", "Status", "Hosts", "Installs", "Alternatives"), rows, (4, 5))
+
+
+def render(data: ReportData) -> str:
+    """The whole report as one HTML document."""
+    foreign_installs = data.installs_by_group.get("foreign-proprietary", 0) + data.installs_by_group.get(
+        "foreign-open-source", 0
+    )
+    foreign_install_share = data.group_shares.get("foreign-proprietary", 0.0) + data.group_shares.get(
+        "foreign-open-source", 0.0
+    )
+    filters = ", ".join(f"{k}: {v}" for k, v in sorted(data.filters.items())) or "all hosts"
+    cards = "".join([
+        _card(f"{data.hosts_current:,}", f"hosts reporting ({data.hosts_stale:,} stale, not counted)"),
+        _card(_percent(data.foreign_host_share), f"{data.hosts_with_foreign:,} hosts run foreign software"),
+        _card(_percent(foreign_install_share), f"{foreign_installs:,} foreign installs"),
+        _card(_percent(data.domestic_os_share), f"{data.hosts_domestic_os:,} hosts on a domestic OS"),
+    ])
+    group_slices = [(GROUP_LABELS[g], data.installs_by_group.get(g, 0), GROUP_COLOURS[g]) for g in GROUPS]
+    os_slices = [
+        ("Domestic OS", data.hosts_domestic_os, GROUP_COLOURS["domestic"]),
+        ("Other OS", max(data.hosts_current - data.hosts_domestic_os, 0), GROUP_COLOURS["unknown"]),
+    ]
+    stacked_colours = {g: GROUP_COLOURS[g] for g in GROUPS}
+    charts = "".join([
+        _figure("Share of hosts with foreign software, by period",
+                svg.share_line("Foreign share over time", [(p.period, p.foreign_share) for p in data.trend],
+                               FOREIGN_COLOUR)),
+        _figure("Installs by status",
+                svg.donut("Installs by status", group_slices, _percent(foreign_install_share))),
+        _figure("Installs by category and status",
+                svg.stacked_bars("Installs by category and status",
+                                 [(c.label, c.by_group) for c in data.categories], stacked_colours)),
+        _figure("Domestic operating system share",
+                svg.donut("Domestic OS share", os_slices, _percent(data.domestic_os_share))),
+        _figure("Top foreign vendors (installs)",
+                svg.bars("Top foreign vendors", [(f"{v.name} ({v.country})", v.installs)
+                                                 for v in data.top_vendors], FOREIGN_COLOUR)),
+        _figure("Top foreign products (installs)",
+                svg.bars("Top foreign products", [(p.name, p.installs) for p in data.top_products],
+                         FOREIGN_COLOUR)),
+    ])
+    worst = _table(
+        ("Host", "Operating system", "Foreign installs", "All installs", "Last seen"),
+        [(h.hostname, h.os, h.foreign_installs, h.installs, h.last_seen) for h in data.worst_hosts],
+        (2, 3),
+    )
+    countries = _table(("Vendor country", "Foreign installs"), sorted(
+        data.installs_by_country.items(), key=lambda kv: (-kv[1], kv[0])), (1,))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Foreign-software footprint — {escape(data.generated_at)}</title>
+<style>{STYLE}</style></head>
+<body>
+<header><h1>Foreign-software footprint</h1>
+<div class="meta">Generated {escape(data.generated_at)} · {escape(filters)}</div></header>
+<section class="cards">{cards}</section>
+<section><h2>Charts</h2><div class="charts">{charts}</div></section>
+<section><h2>Machines with the largest foreign footprint</h2>{worst}</section>
+<section><h2>Foreign products and their alternatives</h2>{_alternatives(data.foreign_products)}</section>
+<section><h2>Foreign installs by vendor country</h2>{countries}</section>
+<p class="note">Counts are installs on reporting machines, the same figures as <code>footprint summary</code>
+for these filters; hosts not seen within the stale period are counted apart and left out of every total.
+Official progress metrics count purchase costs; this report shows the other half: what still runs.</p>
+</body></html>
+"""

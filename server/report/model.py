@@ -1,0 +1,78 @@
+"""What the HTML report shows, as plain data: filled from the totals module, so its numbers are `summary`'s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of `footprint trend`."""
+
+    period: str
+    foreign_installs: int
+    hosts_with_foreign: int
+    foreign_share: float  # 0..1: share of reporting hosts with any foreign software in the period
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """Installs in one category, split by install group (domestic, foreign-proprietary, ...)."""
+
+    label: str
+    by_group: Dict[str, int]
+
+
+@dataclass(frozen=True)
+class VendorRow:
+    name: str
+    country: str
+    installs: int
+    hosts: int
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    """A foreign product and what the catalog offers in its place."""
+
+    name: str
+    vendor: str
+    country: str
+    group: str
+    category: str
+    installs: int
+    hosts: int
+    alternatives: List[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HostRow:
+    hostname: str
+    os: str
+    foreign_installs: int
+    installs: int
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one report shows, for one set of filters; shares are fractions 0..1 as totals give them."""
+
+    generated_at: str
+    filters: Dict[str, str]
+    hosts_current: int
+    hosts_stale: int
+    hosts_with_foreign: int
+    foreign_host_share: float
+    hosts_domestic_os: int
+    domestic_os_share: float
+    installs_by_group: Dict[str, int]
+    group_shares: Dict[str, float]
+    categories: List[CategoryRow]
+    installs_by_country: Dict[str, int]  # foreign installs by the vendor's country
+    top_vendors: List[VendorRow]
+    top_products: List[ProductRow]
+    foreign_products: List[ProductRow]
+    worst_hosts: List[HostRow]
+    trend: List[TrendPoint]
