@@ -88,9 +88,7 @@ def _decode(raw: bytes, codec: str, path: str) -> str:
         return raw.decode(codec)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].decode(codec, errors="replace").count("\n") + 1
-        raise RegFileError(
-            path, line, f"not valid {codec} text (byte offset {exc.start})"
-        ) from None
+        raise RegFileError(path, line, f"not valid {codec} text (byte offset {exc.start})") from None
     except LookupError:
         raise RegFileError(path, None, f"unknown encoding {codec!r}") from None
 
@@ -151,8 +149,7 @@ class _Parser:
             self.unicode = False
         elif first != HEADER_V5:
             raise self.error(
-                f"not a regedit export: first line is {_shorten(first)!r}, "
-                f"expected {HEADER_V5!r} or {HEADER_V4!r}"
+                f"not a regedit export: first line is {_shorten(first)!r}, expected {HEADER_V5!r} or {HEADER_V4!r}"
             )
         self.index += 1
 
