@@ -18,6 +18,7 @@ SOURCES = {
     "linux": [
         "agent.sources.dpkg:DpkgSource",
         "agent.sources.rpm:RpmSource",
+        "agent.sources.snap:SnapSource",
     ],
     "win32": ["agent.sources.windows.uninstall:UninstallSource", "agent.sources.msix:MsixSource"],
     "darwin": [
