@@ -139,11 +139,19 @@ def host_identity(tool: str, uuid_text: Any, serial: Any, deviceid: Any) -> str:
         return f"{tool}:uuid:{machine_uuid}"
     serial_text = text_of(serial)
     if serial_text and not _PLACEHOLDER_SERIAL.match(serial_text):
-        return f"{tool}:serial:{serial_text}"
+        return _host_id(tool, "serial", serial_text)
     stable_name, _ = split_deviceid(text_of(deviceid))
     if not stable_name:
         raise InventoryFileError("no machine UUID, serial number or device id to identify the host")
-    return f"{tool}:deviceid:{stable_name.lower()}"
+    return _host_id(tool, "deviceid", stable_name.lower())
+
+
+def _host_id(tool: str, kind: str, value: str) -> str:
+    """A host id the collector accepts: at most 128 characters, none of whitespace / \\ ? # %."""
+    host_id = f"{tool}:{kind}:" + re.sub(r"[\s/\\?#%]+", "_", value)
+    if len(host_id) > 128:
+        host_id = f"{tool}:{kind}-sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:40]
+    return host_id
 
 
 # The other agents' names for where a program came from, as Footprint's `source` values.
@@ -297,7 +305,7 @@ def report_envelope(
         "schema": SCHEMA,
         "report_id": str(uuid.uuid5(_REPORT_NAMESPACE, f"{digest}:{index}")),
         "collected_at": collected_at or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "agent": drop_empty(agent),
+        "agent": agent,
         "host": host,
         "hardware": drop_empty(hardware),
         "network": network,
@@ -359,7 +367,7 @@ def software_entry(fields: Dict[str, Any], source: str) -> Optional[Dict[str, An
         extra.update(drop_empty({"section": text_of(fields.get("system_category"))}))
     if extra:
         item["extra"] = extra
-    return drop_empty(item)
+    return {**drop_empty(item), "version": item["version"] or ""}  # version is required, maybe unknown
 
 
 def software_list(

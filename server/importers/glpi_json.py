@@ -43,7 +43,7 @@ def _rows(content: Dict[str, Any], key: str) -> List[Dict[str, Any]]:
 def _agent(versionclient: Optional[str]) -> Dict[str, Any]:
     """"GLPI-Agent_v1.7" → name and version of the agent that made the inventory."""
     name, _, version = (versionclient or "glpi-agent").partition("_v")
-    return {"name": name, "version": version or None}
+    return {"name": name, "version": version}
 
 
 def _os(content: Dict[str, Any]) -> Dict[str, Any]:

@@ -102,7 +102,7 @@ def _network_row(row: Dict[str, Any]) -> Dict[str, Any]:
 
 def _agent(versionclient: Optional[str]) -> Dict[str, Any]:
     name, _, version = (versionclient or "ocsinventory-agent").rpartition("_v")
-    return {"name": name or version, "version": version if name else None}
+    return {"name": name or version, "version": version if name else ""}
 
 
 def reports(data: bytes, root) -> List[Dict[str, Any]]:
