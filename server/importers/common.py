@@ -389,8 +389,8 @@ def software_list(
         if item:
             software.append(item)
     errors = [
-        {"source": "import", "message": f"{count} entries from '{declared}' not imported: "
-         "Footprint has no such software source"}
+        {"source": "import", "message": f"not imported: {count} software entr{'y' if count == 1 else 'ies'} "
+         f"from '{declared}' (Footprint has no such software source)"}
         for declared, count in sorted(unmapped.items())
     ]
     return software, errors

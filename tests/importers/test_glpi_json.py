@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from server.importers import read_inventory
 
 
@@ -69,7 +71,7 @@ def test_linux_sources_and_unmodelled_packagers_are_reported(inventory_bytes, so
     assert software["yandex-browser-stable"]["publisher"] == "ООО «ЯНДЕКС»"
     assert report["errors"] == [{
         "source": "import",
-        "message": "2 entries from 'nix' not imported: Footprint has no such software source",
+        "message": "not imported: 2 software entries from 'nix' (Footprint has no such software source)",
     }]
     assert report["host"]["os"]["distro_id"] == "astra"
 
@@ -101,3 +103,21 @@ def test_device_id_without_hardware_ids_drops_its_timestamp(inventory_bytes):
     ).replace(b'"ssn": "CZC3127FQ8"', b'"ssn": "Default string"')
     _, [report] = read_inventory(without_ids)
     assert report["host"]["id"] == "glpi:deviceid:buh-pc-07"
+
+
+def test_entries_without_from_follow_the_host_os():
+    # The GLPI agent's macOS module writes applications without FROM; on Linux that means an unknown packager.
+    def inventory(kernel, name):
+        return json.dumps({"deviceid": "mac-01-2026-11-20-10-00-00", "content": {
+            "hardware": {"name": "mac-01"},
+            "operatingsystem": {"kernel_name": kernel, "name": name, "full_name": name, "version": "14.6.1"},
+            "softwares": [{"name": "Telegram", "version": "11.2", "publisher": "Telegram FZ-LLC",
+                           "install_date": "2025-10-12"}],
+        }}).encode()
+
+    _, [mac] = read_inventory(inventory("darwin", "macOS"))
+    assert mac["host"]["os"]["family"] == "macos"
+    assert mac["software"][0]["source"] == "macos-app"
+    _, [linux] = read_inventory(inventory("linux", "Ubuntu"))
+    assert linux["software"] == []
+    assert "not imported: 1 software entry from 'no source'" in linux["errors"][0]["message"]
