@@ -11,6 +11,7 @@ from typing import List, Optional
 
 import typer
 
+from server.catalog.describe import describe
 from server.cli.output import OutputFormat, render
 
 catalog_app = typer.Typer(help="Inspect and validate the software catalog (shipped plus local files).",
@@ -139,7 +140,7 @@ def classify(
         if output in (ClassifyOutput.json, ClassifyOutput.jsonl):
             typer.echo(json.dumps(result, ensure_ascii=False, indent=2 if output == ClassifyOutput.json else None))
         else:
-            typer.echo(_human(name, result))
+            typer.echo(describe(name, result))
         return
     results, bad = _classify_file(classifier, file)
     typer.echo(_render_results(results, output or ClassifyOutput.jsonl))
@@ -198,31 +199,6 @@ def _render_results(results: list[dict], fmt: ClassifyOutput) -> str:
             for r in results]
     columns = TABLE_COLUMNS if fmt == ClassifyOutput.table else RESULT_COLUMNS
     return render(results, rows, columns, OutputFormat(fmt.value))
-
-
-def _human(name: str, r: dict) -> str:
-    from server.catalog.normalize import normalize
-
-    def named(display: str, ident: str) -> str:
-        return f"{display} ({ident})" if ident else "-"
-
-    alternatives = [
-        f"{a['name']} ({a['vendor']}, {a['country'] or '?'}, {a['license']}"
-        + (f", register {a['register']}" if a["register"] else "") + ")"
-        for a in r["alternatives"]
-    ]
-    status = r["status"] + (f" ({r['license']})" if r["status"] == "foreign" and r["license"] else "")
-    lines = [
-        ("name", name), ("normalized", normalize(name)), ("vendor", named(r["vendor_name"], r["vendor"])),
-        ("product", named(r["product_name"], r["product"])), ("category", r["category"] or "-"),
-        ("country", r["country"] or "-"), ("status", status), ("license", r["license"] or "-"),
-        ("register", r["register"] or "-"),
-        ("rule", r["rule"] or "none: no catalog rule matched (unknown, not a guess)"),
-    ]
-    if r["os_component"]:
-        lines.append(("os component", "yes: counted under the host's operating system"))
-    lines.append(("alternatives", "; ".join(alternatives) or "-"))
-    return "\n".join(f"{k + ':':<14}{v}" for k, v in lines)
 
 
 def register(app: typer.Typer) -> None:

@@ -144,3 +144,37 @@ def test_cache_is_rebuilt_when_a_catalog_file_changes(sample_catalog_dir, tmp_pa
                      encoding="utf-8")
     assert "inhouse" in load_index(shipped_dir=sample_catalog_dir).catalog.vendors
     assert len(list((tmp_path / "cache").glob("catalog-*.pickle"))) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["classify", "--name", "Zoom Workplace (64-bit)", "--publisher", "Zoom Video Communications, Inc."],
+        ["classify", "--name=Yandex", "--publisher=ООО «ЯНДЕКС»", "--home", "DE"],
+        ["classify", "--name", "code", "--source", "deb", "--id", "code"],
+    ],
+)
+def test_fast_entry_answers_like_the_full_cli(sample_env, argv, monkeypatch, capsys):
+    from server.entry import main
+
+    monkeypatch.setattr("sys.argv", ["footprint", *argv])
+    main()
+    fast = capsys.readouterr().out
+    full = runner.invoke(app, argv)
+    assert full.exit_code == 0 and fast == full.stdout
+
+
+def test_fast_entry_hands_everything_else_to_the_full_cli(sample_env, write_catalog, monkeypatch, capsys):
+    from server.entry import _plain_classify, main
+
+    assert _plain_classify(["classify", "--name", "X", "--output", "json"]) is None
+    assert _plain_classify(["classify", "--file", "items.jsonl"]) is None
+    assert _plain_classify(["classify", "--name"]) is None
+    assert _plain_classify(["catalog", "check"]) is None
+    broken = write_catalog({"broken.toml": '[[vendor]]\nid = "x"\nname = "X"\ncountry = "ZZ"\nsource = "https://e.org"\n'})
+    monkeypatch.setenv("FOOTPRINT_CATALOG_DIR", str(broken))
+    monkeypatch.setattr("sys.argv", ["footprint", "classify", "--name", "Zoom"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    assert "broken.toml: vendor 'x': country 'ZZ'" in capsys.readouterr().err

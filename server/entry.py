@@ -1,0 +1,65 @@
+"""The `footprint` console entry: one-item `classify --name ...` answered without loading the CLI framework.
+
+Typer (with pydantic) and the other command groups cost more than the 0.3 s a one-off classification may take,
+so the plain form is parsed here; every other form, `--help`, and any problem (an invalid catalog, an unknown
+flag) goes to the full CLI in server/cli, which gives the same answer or the proper error.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import List, Optional
+
+_FLAGS = {"--name": "name", "--publisher": "publisher", "--source": "source", "--id": "id", "--home": "home",
+          "--catalog-dir": "catalog_dir"}
+
+
+def _plain_classify(argv: List[str]) -> Optional[dict]:
+    """The flag values of `classify --name N [--publisher P] [--source S] [--id I] [--home H] [--catalog-dir D]`."""
+    if not argv or argv[0] != "classify":
+        return None
+    values: dict = {"catalog_dir": []}
+    rest = list(argv[1:])
+    while rest:
+        flag = rest.pop(0)
+        if "=" in flag:
+            flag, value = flag.split("=", 1)
+        elif rest:
+            value = rest.pop(0)
+        else:
+            return None
+        key = _FLAGS.get(flag)
+        if key is None:
+            return None
+        if key == "catalog_dir":
+            values[key].append(value)
+        else:
+            values[key] = value
+    return values if "name" in values else None
+
+
+def main() -> None:
+    values = _plain_classify(sys.argv[1:])
+    if values is not None and _answer(values):
+        return
+    from server.cli import main as full_cli
+
+    full_cli()
+
+
+def _answer(values: dict) -> bool:
+    """Print the classification; False (nothing printed) when the catalog has problems for the full CLI to show."""
+    from pathlib import Path
+
+    from server.catalog.cache import load_index
+    from server.catalog.describe import describe
+    from server.catalog.loader import local_dirs_from_env
+    from server.catalog.policy import Classifier, home_countries
+
+    index = load_index(local_dirs_from_env() + [Path(d) for d in values["catalog_dir"]])
+    if index.catalog.problems:
+        return False
+    item = {k: values.get(k, "") for k in ("name", "publisher", "source", "id")}
+    result = Classifier(index, home_countries(values.get("home"))).classify(item).as_dict()
+    print(describe(values["name"], result))
+    return True
