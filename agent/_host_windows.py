@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import platform
-from typing import Dict, Optional, Tuple
+import uuid
+from typing import Dict, List, Optional, Tuple
 
+from agent.sources.base import SourceError
 from agent.sources.windows.registry import (
     KeyNotFound,
     RegistryAccessError,
@@ -19,6 +22,8 @@ CURRENT_VERSION = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVers
 ENVIRONMENT = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
 BIOS = r"HKEY_LOCAL_MACHINE\HARDWARE\DESCRIPTION\System\BIOS"
 SMBIOS = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\mssmbios\Data"
+COMPUTER_NAME = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ComputerName\ComputerName"
+TCPIP = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters"
 FIRST_WINDOWS_11_BUILD = 22000
 ARCHITECTURES = {"AMD64": "x86_64", "X86": "x86", "ARM64": "arm64", "IA64": "ia64"}
 # Firmware fill-ins that identify nothing; reporting them would merge unrelated machines.
@@ -75,7 +80,9 @@ def os_facts(reader: Optional[RegistryReader] = None) -> Dict[str, object]:
     base = f"{major}.{minor}" if major is not None else value_str(version, "CurrentVersion")
     numbers = [part for part in (base, build_text, None if ubr is None else str(ubr)) if part]
     machine = value_str(_values(registry, ENVIRONMENT), "PROCESSOR_ARCHITECTURE")
-    machine = (machine or platform.machine() or "").upper()
+    if not machine and reader is None:  # live: this machine is the one described
+        machine = platform.machine()
+    machine = (machine or "").upper()
     facts: Dict[str, object] = {
         "family": "windows",
         "name": f"Microsoft {product}",
@@ -128,3 +135,41 @@ def hardware_facts(reader: Optional[RegistryReader] = None) -> Dict[str, str]:
         "serial": smbios.get("serial"),
     }
     return {k: v for k, v in facts.items() if v and v.strip().lower() not in PLACEHOLDERS}
+
+
+def _names(reader: RegistryReader) -> Dict[str, str]:
+    tcpip = _values(reader, TCPIP)
+    hostname = value_str(tcpip, "Hostname") or value_str(_values(reader, COMPUTER_NAME), "ComputerName")
+    if not hostname:
+        return {}
+    names = {"hostname": hostname}
+    domain = value_str(tcpip, "Domain")
+    if domain:
+        names["fqdn"] = f"{hostname}.{domain}"
+    return names
+
+
+def exported_facts(paths: List[str]) -> Tuple[dict, dict, dict, List[SourceError]]:
+    """(host, hardware, network, errors) of the machine regedit exports came from, never this one's:
+    its software must not be filed under the workstation that reads the files."""
+    from agent.sources.windows.regfile import RegFileError, RegFileReader
+
+    reader = RegFileReader()
+    for path in paths:
+        try:
+            reader.load(path)
+        except RegFileError:
+            pass  # the software source reports the same file with its line
+    errors: List[SourceError] = []
+    names = _names(reader)
+    identity = host_id(reader)
+    if identity is None:
+        seed = names.get("hostname", "").lower() or "|".join(sorted(os.path.abspath(p) for p in paths))
+        identity = (str(uuid.uuid5(uuid.NAMESPACE_URL, "footprint-reg-export:" + seed)), "generated")
+        basis = "the computer name" if names else "the file names"
+        message = f"the exports carry no MachineGuid ({CRYPTOGRAPHY}): host id derived from {basis}"
+        errors.append(SourceError("host", message))
+    host: Dict[str, object] = {"id": identity[0], "id_source": identity[1]}
+    host.update(names)
+    host["os"] = os_facts(reader) if reader.exists(CURRENT_VERSION) else {"family": "windows"}
+    return host, hardware_facts(reader), {"interfaces": []}, errors

@@ -82,7 +82,12 @@ def collect(root: str = "/", reg_exports: Optional[List[str]] = None) -> dict:
     from agent.report import build_report
 
     started = time.monotonic()
-    host, hardware, network, errors = collect_host(root)
+    if reg_exports:  # the exported machine is described, not the one reading the files
+        from agent._host_windows import exported_facts
+
+        host, hardware, network, errors = exported_facts(reg_exports)
+    else:
+        host, hardware, network, errors = collect_host(root)
     results = [_from_exports(reg_exports)] if reg_exports else _from_sources(root)
     software: List[dict] = []
     for result in results:

@@ -16,6 +16,8 @@ def test_collect_from_exports_end_to_end(run_agent, fixtures, tmp_path):
         str(windows / "regedit4-cp1251.reg"),
         "--reg-export",
         str(windows / "malformed.reg"),
+        "--reg-export",
+        str(windows / "host-win11.reg"),
         "--output",
         str(output),
     )
@@ -34,6 +36,26 @@ def test_collect_from_exports_end_to_end(run_agent, fixtures, tmp_path):
     }
     assert "Traceback" not in done.stderr
     assert f"windows ({windows / 'malformed.reg'}): line 9: bad hex byte list" in done.stderr
+    # The exported machine is described, not the one that read the files.
+    host = report["host"]
+    assert (host["id"], host["id_source"]) == ("6c1b0a39-2f4e-4d7a-9b8e-3f51c2d0a7e4", "MachineGuid")
+    assert host["os"]["name"] == "Microsoft Windows 11 Pro"
+    assert report["hardware"] == {"vendor": "LENOVO", "model": "20L5CTO1WW", "serial": "PF1ABCDE"}
+    assert report["network"] == {"interfaces": []}
+
+
+def test_exports_without_machine_guid_get_a_stable_id_and_a_warning(run_agent, fixtures, tmp_path):
+    export = tmp_path / "uninstall.reg"
+    text = (fixtures / "windows" / "regedit4-cp1251.reg").read_bytes()
+    name_key = b"[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\ComputerName\\ComputerName]"
+    export.write_bytes(text + name_key + b'\r\n"ComputerName"="BUH-07"\r\n')
+    first, second = (json.loads(run_agent("collect", "--reg-export", str(export)).stdout) for _ in range(2))
+    assert first["host"]["id"] == second["host"]["id"]
+    assert (first["host"]["id_source"], first["host"]["hostname"]) == ("generated", "BUH-07")
+    assert first["host"]["os"] == {"family": "windows"}
+    [error] = first["errors"]
+    assert error["source"] == "host" and "no MachineGuid" in error["message"]
+    assert "derived from the computer name" in error["message"]
 
 
 def test_missing_export_is_named_not_a_crash(run_agent, tmp_path):

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from agent.sources.windows import uninstall
-from agent.sources.windows.registry import REG_DWORD, REG_EXPAND_SZ, REG_SZ, WinregReader
+from agent.sources.windows.registry import REG_DWORD, REG_EXPAND_SZ, REG_SZ, RegValue, WinregReader
 from agent.sources.windows.uninstall import (
     UninstallSource,
     collect_from_exports,
+    display_version,
     install_date,
     pack_guid,
     unpack_guid,
@@ -32,9 +33,7 @@ def by_name(result):
 def test_packed_guid_transform():
     # Windows Installer stores {23170F69-40C1-2702-2201-000001000000} under this packed name.
     assert pack_guid("{23170F69-40C1-2702-2201-000001000000}") == "96F071321C0420722210000010000000"
-    assert (
-        unpack_guid("96F071321C0420720000000040000000") == "{23170F69-40C1-2702-0000-000004000000}"
-    )
+    assert unpack_guid("96F071321C0420720000000040000000") == "{23170F69-40C1-2702-0000-000004000000}"
     for _ in range(50):
         guid = f"{{{str(uuid.uuid4()).upper()}}}"
         assert unpack_guid(pack_guid(guid)) == guid
@@ -75,9 +74,7 @@ def test_export_applies_apps_and_features_rules_and_views():
     assert (cryptopro.arch, cryptopro.publisher) == ("x86", "Компания КриптоПро")
     assert items[("Microsoft Edge", None)].publisher == "Корпорация Майкрософт"
     assert items[("Яндекс Мессенджер", None)].install_date == "2024-09-24"  # DD.MM.YYYY
-    assert (
-        items[("Microsoft 365 Apps для предприятий - ru-ru", None)].id is None
-    )  # not a ProductCode
+    assert items[("Microsoft 365 Apps для предприятий - ru-ru", None)].id is None  # not a ProductCode
 
     zoom = items[("Zoom Workplace (64-bit)", "ivanov")]
     assert (zoom.scope, zoom.arch, zoom.version) == ("user", None, "6.2.5 (48301)")
@@ -93,9 +90,7 @@ def test_native_arch_unknown_without_wow6432node_and_cp1251_export():
 
 
 def test_malformed_export_is_an_error_and_the_other_files_still_count():
-    result = collect_from_exports(
-        [str(FIXTURES / "malformed.reg"), str(FIXTURES / "regedit4-cp1251.reg")]
-    )
+    result = collect_from_exports([str(FIXTURES / "malformed.reg"), str(FIXTURES / "regedit4-cp1251.reg")])
     assert len(result.items) == 3
     [error] = result.errors
     assert error.path == str(FIXTURES / "malformed.reg")
@@ -128,6 +123,23 @@ def test_same_key_in_both_views_and_twice_exported_counts_once(tmp_path):
 
 
 @pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"DisplayVersion": "5.0.12000", "Version": 0x05002EE0}, "5.0.12000"),
+        ({"Version": 0x05002EE0}, "5.0.12000"),
+        ({"VersionMajor": 11, "VersionMinor": 2}, "11.2"),
+        ({"DisplayVersion": "  "}, ""),
+    ],
+)
+def test_display_version_fallbacks(values, expected):
+    typed = {
+        name.lower(): RegValue(name, REG_DWORD if isinstance(data, int) else REG_SZ, data)
+        for name, data in values.items()
+    }
+    assert display_version(typed) == expected
+
+
+@pytest.mark.parametrize(
     "text, expected",
     [
         ("20210724", "2021-07-24"),
@@ -143,9 +155,7 @@ def test_install_date(text, expected):
     assert install_date(text) == expected
 
 
-@pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason="real regedit exports in /work/shared/samples not present"
-)
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="real regedit exports in /work/shared/samples not present")
 def test_real_exports_give_software():
     result = collect_from_exports(sorted(str(p) for p in SAMPLES.glob("*.reg")))
     assert result.errors == []
@@ -263,9 +273,7 @@ def test_live_source_over_fake_winreg(monkeypatch):
 
 
 def test_winreg_reader_uses_the_view_flags(monkeypatch):
-    fake = FakeWinreg(
-        {0x0100: tree({r"HKEY_LOCAL_MACHINE\A": []}), 0x0200: tree({r"HKEY_LOCAL_MACHINE\B": []})}
-    )
+    fake = FakeWinreg({0x0100: tree({r"HKEY_LOCAL_MACHINE\A": []}), 0x0200: tree({r"HKEY_LOCAL_MACHINE\B": []})})
     monkeypatch.setitem(sys.modules, "winreg", fake)
     assert WinregReader("64").subkeys("HKLM") == ["A"]
     assert WinregReader("32").subkeys("HKLM") == ["B"]

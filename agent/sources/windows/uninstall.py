@@ -112,6 +112,18 @@ def install_date(text: Optional[str]) -> Optional[str]:
     return None
 
 
+def display_version(values: Dict) -> str:
+    """DisplayVersion; else the MSI-style Version DWORD (major << 24 | minor << 16 | build)."""
+    text = value_str(values, "DisplayVersion")
+    if text:
+        return text
+    packed = value_int(values, "Version")
+    if packed:
+        return f"{packed >> 24}.{(packed >> 16) & 0xFF}.{packed & 0xFFFF}"
+    major, minor = value_int(values, "VersionMajor"), value_int(values, "VersionMinor")
+    return f"{major}.{minor}" if major is not None and minor is not None else ""
+
+
 def is_listed(values: Dict) -> bool:
     """What "Apps & features" lists: a DisplayName, no system component, no update of another."""
     if not value_str(values, "DisplayName"):
@@ -138,7 +150,7 @@ def entry_item(
     product_code = key_name.upper() if _GUID.fullmatch(key_name) else None
     item = SoftwareItem(
         name=value_str(values, "DisplayName") or key_name,
-        version=value_str(values, "DisplayVersion") or "",
+        version=display_version(values),
         source=SOURCE,
         publisher=value_str(values, "Publisher"),
         arch=arch,
