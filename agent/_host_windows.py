@@ -149,7 +149,7 @@ def _names(reader: RegistryReader) -> Dict[str, str]:
     return names
 
 
-def exported_facts(paths: List[str]) -> Tuple[dict, dict, dict, List[SourceError]]:
+def exported_facts(paths: List[str], encoding: Optional[str] = None) -> Tuple[dict, dict, dict, List[SourceError]]:
     """(host, hardware, network, errors) of the machine regedit exports came from, never this one's:
     its software must not be filed under the workstation that reads the files."""
     from agent.sources.windows.regfile import RegFileError, RegFileReader
@@ -157,7 +157,7 @@ def exported_facts(paths: List[str]) -> Tuple[dict, dict, dict, List[SourceError
     reader = RegFileReader()
     for path in paths:
         try:
-            reader.load(path)
+            reader.load(path, encoding)
         except RegFileError:
             pass  # the software source reports the same file with its line
     errors: List[SourceError] = []

@@ -41,6 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(repeatable; for air-gapped machines)",
     )
     parser.add_argument(
+        "--reg-encoding",
+        metavar="CODEPAGE",
+        help="code page of REGEDIT4 (ANSI) exports, e.g. cp1251 or cp1250 "
+        "(default: cp1251 for Cyrillic text, else cp1252)",
+    )
+    parser.add_argument(
         "--summary",
         action="store_true",
         help="print a human-readable summary (host, OS, counts per source, errors); "
@@ -55,7 +61,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not os.path.isdir(options.root):
         print(f"footprint-agent collect: --root {options.root}: not a directory", file=sys.stderr)
         return 2
-    report = collect(options.root, options.reg_exports)
+    report = collect(options.root, options.reg_exports, options.reg_encoding)
     for error in report["errors"]:
         where = f" ({error['path']})" if error.get("path") else ""
         print(f"warning: {error['source']}{where}: {error['message']}", file=sys.stderr)
@@ -76,7 +82,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     return 0
 
 
-def collect(root: str = "/", reg_exports: Optional[List[str]] = None) -> dict:
+def collect(
+    root: str = "/", reg_exports: Optional[List[str]] = None, reg_encoding: Optional[str] = None
+) -> dict:
     """Run the host collector and every applicable source; problems become report errors."""
     from agent.host import collect_host
     from agent.report import build_report
@@ -85,10 +93,10 @@ def collect(root: str = "/", reg_exports: Optional[List[str]] = None) -> dict:
     if reg_exports:  # the exported machine is described, not the one reading the files
         from agent._host_windows import exported_facts
 
-        host, hardware, network, errors = exported_facts(reg_exports)
+        host, hardware, network, errors = exported_facts(reg_exports, reg_encoding)
     else:
         host, hardware, network, errors = collect_host(root)
-    results = [_from_exports(reg_exports)] if reg_exports else _from_sources(root)
+    results = [_from_exports(reg_exports, reg_encoding)] if reg_exports else _from_sources(root)
     software: List[dict] = []
     for result in results:
         software.extend(item.to_dict() for item in result.items)
@@ -113,13 +121,13 @@ def _from_sources(root: str) -> List[SourceResult]:
     return results
 
 
-def _from_exports(paths: List[str]) -> SourceResult:
+def _from_exports(paths: List[str], encoding: Optional[str]) -> SourceResult:
     """Software from regedit exports of the Uninstall keys instead of this machine's own sources."""
     try:
         from agent.sources.windows.uninstall import collect_from_exports
     except ImportError as err:
         return SourceResult(errors=[SourceError("windows", f"cannot read .reg exports: {err}")])
-    return collect_from_exports(paths)
+    return collect_from_exports(paths, encoding)
 
 
 def _write_report(path: str, text: str) -> None:

@@ -64,3 +64,16 @@ def test_missing_export_is_named_not_a_crash(run_agent, tmp_path):
     assert "Traceback" not in done.stderr
     assert f"windows ({missing}): cannot read the file" in done.stderr
     assert json.loads(done.stdout)["software"] == []
+
+
+def test_reg_encoding_names_the_ansi_code_page(run_agent, tmp_path):
+    export = tmp_path / "cz.reg"
+    body = "REGEDIT4\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Esc]\r\n"
+    body += '"DisplayName"="Účetnictví Šťastný"\r\n"DisplayVersion"="2024.1"\r\n'
+    export.write_bytes(body.encode("cp1250"))
+    guessed = json.loads(run_agent("collect", "--reg-export", str(export)).stdout)
+    named = json.loads(run_agent("collect", "--reg-export", str(export), "--reg-encoding", "cp1250").stdout)
+    assert named["software"][0]["name"] == "Účetnictví Šťastný"
+    assert guessed["software"] == []  # the guess, cp1252, has no "ť" (0x9d): the admin is told
+    [problem] = [error["message"] for error in guessed["errors"] if error["source"] == "windows"]
+    assert problem.startswith("line 4: not valid cp1252 text") and "--reg-encoding" in problem

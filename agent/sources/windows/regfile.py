@@ -80,15 +80,15 @@ def decode_export(raw: bytes, path: str, encoding: Optional[str] = None) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw.decode(guess_ansi_codepage(raw))
+        return _decode(raw, guess_ansi_codepage(raw), path, hint="; name the code page (--reg-encoding)")
 
 
-def _decode(raw: bytes, codec: str, path: str) -> str:
+def _decode(raw: bytes, codec: str, path: str, hint: str = "") -> str:
     try:
         return raw.decode(codec)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].decode(codec, errors="replace").count("\n") + 1
-        raise RegFileError(path, line, f"not valid {codec} text (byte offset {exc.start})") from None
+        raise RegFileError(path, line, f"not valid {codec} text (byte offset {exc.start}){hint}") from None
     except LookupError:
         raise RegFileError(path, None, f"unknown encoding {codec!r}") from None
 
