@@ -129,6 +129,7 @@ def test_same_key_in_both_views_and_twice_exported_counts_once(tmp_path):
         ({"Version": 0x05002EE0}, "5.0.12000"),
         ({"VersionMajor": 11, "VersionMinor": 2}, "11.2"),
         ({"DisplayVersion": "  "}, ""),
+        ({"DisplayVersion": "3.1.4\x01\x7f\x03garbage"}, "3.1.4"),
     ],
 )
 def test_display_version_fallbacks(values, expected):
@@ -235,6 +236,9 @@ def test_live_source_over_fake_winreg(monkeypatch):
                 ("DisplayName", "Hidden", REG_SZ),
                 ("SystemComponent", 1, REG_DWORD),
             ],
+            user_key.replace("Software", "Software\\WOW6432Node") + r"\Telegram Desktop_is1": [
+                ("DisplayName", "Telegram Desktop", REG_SZ)
+            ],
             user_key + r"\ZoomUMX": [
                 ("DisplayName", "Zoom Workplace (64-bit)", REG_SZ),
                 ("DisplayVersion", "6.2.5 (48301)", REG_SZ),
@@ -265,6 +269,7 @@ def test_live_source_over_fake_winreg(monkeypatch):
     assert got == [
         ("Far Manager 3 x64", "x64", "system", None),
         ("Foxit PDF Reader", "x86", "system", None),
+        ("Telegram Desktop", None, "user", "petrova"),
         ("Zoom Workplace (64-bit)", None, "user", "petrova"),
     ]
     [error] = result.errors

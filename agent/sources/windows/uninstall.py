@@ -25,7 +25,11 @@ from agent.sources.windows.registry import (
 
 SOURCE = "windows"
 UNINSTALL = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
-USER_UNINSTALL = r"Software\Microsoft\Windows\CurrentVersion\Uninstall"  # as regedit spells it in hives
+# As regedit spells them in user hives; a few 32-bit installers write the WOW6432Node one.
+USER_UNINSTALLS = (
+    r"Software\Microsoft\Windows\CurrentVersion\Uninstall",
+    r"Software\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall",
+)
 HKLM = "HKEY_LOCAL_MACHINE"
 UPGRADE_CODES = r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\UpgradeCodes"
 PROFILE_LIST = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
@@ -34,6 +38,7 @@ HIDDEN_RELEASE_TYPES = {"update", "hotfix", "security update"}
 
 _GUID = re.compile(r"\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}")
 _PACKED = re.compile(r"[0-9A-Fa-f]{32}")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 # An Uninstall key in an export: HKLM or a user hive, native or WOW6432Node.
 _EXPORTED_UNINSTALL = re.compile(
     r"(HKEY_LOCAL_MACHINE|HKEY_CURRENT_USER|HKEY_USERS\\([^\\]+))\\SOFTWARE\\(WOW6432Node\\)?"
@@ -114,9 +119,9 @@ def install_date(text: Optional[str]) -> Optional[str]:
 
 def display_version(values: Dict) -> str:
     """DisplayVersion; else the MSI-style Version DWORD (major << 24 | minor << 16 | build)."""
-    text = value_str(values, "DisplayVersion")
+    text = _CONTROL.split(value_str(values, "DisplayVersion") or "", 1)[0].strip()
     if text:
-        return text
+        return text  # some installers leave garbage after a control character
     packed = value_int(values, "Version")
     if packed:
         return f"{packed >> 24}.{(packed >> 16) & 0xFF}.{packed & 0xFFFF}"
@@ -253,8 +258,9 @@ class UninstallSource(Source):
             if sid.lower().endswith("_classes") or sid.startswith("."):
                 continue  # *_Classes: the same users' class hives; .DEFAULT: the logon screen's
             user = names.get(sid.upper(), sid)
-            path = join_path("HKEY_USERS", sid, USER_UNINSTALL)
-            entries += read_uninstall_key(native, path, None, user, True, codes, result)
+            for uninstall in USER_UNINSTALLS:
+                path = join_path("HKEY_USERS", sid, uninstall)
+                entries += read_uninstall_key(native, path, None, user, True, codes, result)
         result.items = dedupe(entries)
         return result
 
