@@ -124,6 +124,8 @@ def _item(fields: Dict[str, str], native_arch: Optional[str], info_dir: str) -> 
         extra["source_package"] = fields["Source"].split(" ", 1)[0]
     if "Section" in fields:
         extra["section"] = fields["Section"]
+    if "Maintainer" in fields:
+        extra["maintainer"] = fields["Maintainer"]  # with the address: the catalog tells distribution packages by it
     return SoftwareItem(
         name=package,
         version=fields["Version"],

@@ -34,7 +34,7 @@ class Item:
     id: str = ""
     upgrade_code: str = ""
     team_id: str = ""
-    packager: str = ""
+    packager: str = ""  # rpm Packager or deb Maintainer, with the address (report extra.packager/maintainer)
     os_id: str = ""
 
     @classmethod
@@ -50,7 +50,7 @@ class Item:
             name=text("name"), publisher=text("publisher"), source=text("source"), id=text("id"),
             upgrade_code=text("upgrade_code", extra.get("upgrade_code", "")),
             team_id=text("team_id", extra.get("team_id", "")),
-            packager=text("packager", extra.get("packager", "")), os_id=text("os_id"),
+            packager=text("packager", extra.get("packager") or extra.get("maintainer") or ""), os_id=text("os_id"),
         )
 
 

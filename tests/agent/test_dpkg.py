@@ -38,7 +38,8 @@ def test_report_fields_from_stanza(make_root, fixtures):
     _root, result = _collect(make_root, fixtures / "dpkg" / "status")
     by_id = {item.id: item.to_dict() for item in result.items}
     assert by_id["zoom"]["publisher"] == "Zoom Video Communications, Inc."
-    assert by_id["zoom"]["extra"] == {"homepage": "https://www.zoom.us", "section": "default"}
+    assert by_id["zoom"]["extra"] == {"homepage": "https://www.zoom.us", "section": "default",
+                                      "maintainer": "Zoom Video Communications, Inc. <support@zoom.us>"}
     assert by_id["r7-office"]["publisher"] == "ООО «Р7»"
     assert by_id["libc6:i386"]["name"] == "libc6"
     assert by_id["libc6:i386"]["extra"]["source_package"] == "glibc"

@@ -113,6 +113,9 @@ def test_distribution_packages_are_os_components(classifier):
     assert result.rule == r"deb:maintainer~@lists\.debian\.org>$"
     on_astra = classifier.classify({**libc, "os_id": "astra"})
     assert (on_astra.product, on_astra.country, on_astra.os_component) == ("astra-linux", "RU", True)
+    from_agent = classifier.classify({"name": "libc6", "source": "deb", "publisher": "GNU Libc Maintainers",
+                                      "extra": {"maintainer": "GNU Libc Maintainers <debian-glibc@lists.debian.org>"}})
+    assert (from_agent.product, from_agent.os_component) == ("debian", True)
     fly = classifier.classify({"name": "fly-wm", "source": "deb", "publisher": "Astra Team <dev@astralinux.ru>"})
     assert (fly.product, fly.status, fly.os_component) == ("astra-linux", "domestic", True)
 

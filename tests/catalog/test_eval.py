@@ -16,7 +16,7 @@ from server.catalog.policy import Classifier
 from server.catalog.taxonomy import COUNTRIES
 
 EVAL_DIR = Path(__file__).with_name("eval")
-ACCURACY_FLOOR = 0.60
+ACCURACY_FLOOR = 0.90
 SOURCES = {"windows", "msix", "deb", "rpm", "macos-app", "os"}
 
 
