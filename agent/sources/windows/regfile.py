@@ -40,6 +40,9 @@ ROOTS = {
 _DWORD = re.compile(r"dword:([0-9a-fA-F]{1,8})$")
 _HEX = re.compile(r"hex(?:\(([0-9a-fA-F]{1,8})\))?:(.*)$", re.DOTALL)
 _WORD = re.compile(rb"[A-Za-z\xa8\xb8\xc0-\xff]+")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_ESCAPE = re.compile(r"\\(.)")
+_HEX_LIST = re.compile(r"(?:[0-9a-fA-F]{2}(?:,[0-9a-fA-F]{2})*,?)?")
 
 
 class RegFileError(ValueError):
@@ -194,22 +197,15 @@ class _Parser:
 
     def _quoted(self, line: str, pos: int) -> Tuple[str, int]:
         """Parse a "..." string at `pos` (escapes \\\\ and \\"); returns it and the next index."""
-        if line[pos : pos + 1] != '"':
+        match = _QUOTED.match(line, pos)
+        if match is None:
+            if line[pos : pos + 1] == '"':
+                raise self.error("unterminated string (missing closing '\"')")
             raise self.error("expected a quoted string")
-        out = []
-        i = pos + 1
-        while i < len(line):
-            char = line[i]
-            if char == "\\" and i + 1 < len(line):
-                nxt = line[i + 1]
-                out.append(nxt if nxt in '\\"' else char + nxt)
-                i += 2
-            elif char == '"':
-                return "".join(out), i + 1
-            else:
-                out.append(char)
-                i += 1
-        raise self.error("unterminated string (missing closing '\"')")
+        text = match.group(1)
+        if "\\" in text:  # other backslashes are kept as written
+            text = _ESCAPE.sub(lambda m: m.group(1) if m.group(1) in '\\"' else m.group(0), text)
+        return text, match.end()
 
     def _data(self, data: str) -> Tuple[int, object]:
         if data.startswith('"'):
@@ -228,6 +224,8 @@ class _Parser:
         raise self.error(f"unrecognised value data {_shorten(data)!r}")
 
     def _bytes(self, text: str) -> bytes:
+        if _HEX_LIST.fullmatch(text):  # what regedit writes: two digits per byte
+            return bytes.fromhex(text.replace(",", "").replace(" ", ""))
         items = [item.strip() for item in text.split(",")]
         if items and items[-1] == "":
             items.pop()
@@ -286,15 +284,19 @@ class RegFileReader(RegistryReader):
         self.loads(decode_export(raw, path, encoding), path, encoding)
 
     def loads(self, text: str, path: str = "<text>", encoding: Optional[str] = None) -> None:
+        current: Tuple[str, Optional[_Key]] = ("", None)  # values follow their key: look it up once
         for op, key, arg in _Parser(text, path, encoding).parse():
             if op == "delete-key":
                 self._delete(key)
-            elif op == "delete-value":
-                self._node(key, create=True).values.pop(str(arg).lower(), None)
-            else:
-                node = self._node(key, create=True)
-                if isinstance(arg, RegValue):
-                    node.values[arg.name.lower()] = arg
+                current = ("", None)
+                continue
+            if current[0] != key or current[1] is None:
+                current = (key, self._node(key, create=True))
+            node = current[1]
+            if op == "delete-value":
+                node.values.pop(str(arg).lower(), None)
+            elif isinstance(arg, RegValue):
+                node.values[arg.name.lower()] = arg
 
     def _parts(self, path: str) -> List[str]:
         root, rest = split_path(path)
