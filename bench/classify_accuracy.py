@@ -24,10 +24,11 @@ def main() -> int:
     result = score(Classifier(catalog, ("RU",)), load_eval(EVAL_DIR))
     print(f"evaluation set: {len(result.outcomes)} labelled items; catalog {len(catalog.vendors)} vendors, "
           f"{len(catalog.products)} products; home RU")
-    print(f"\n{'group':<32}{'items':>6}{'correct country+status':>24}")
+    print(f"\n{'group':<32}{'items':>6}{'country':>10}{'status':>10}{'both':>10}")
     for title, key in (("source", lambda o: f"{o.file}"), ("category", lambda o: o.category)):
         for name, outcomes in result.by(key).items():
-            print(f"{title + ': ' + name:<32}{len(outcomes):>6}{result.accuracy(outcomes):>23.1%}")
+            figures = "".join(f"{result.accuracy(outcomes, fact):>10.1%}" for fact in ("country", "status", "both"))
+            print(f"{title + ': ' + name:<32}{len(outcomes):>6}{figures}")
     office = result.classified_share(OFFICE_MACHINE)
     print(f"\n{'measure':<46}{'ours':>8}{'target':>10}")
     print(f"{'correct country and status (all items)':<46}{result.accuracy():>8.1%}{'>= 97%':>10}")

@@ -48,7 +48,7 @@ def main() -> None:
 
 
 def _answer(values: dict) -> bool:
-    """Print the classification; False (nothing printed) when the catalog has problems for the full CLI to show."""
+    """Print the classification; False (nothing printed) on a problem (bad --home, invalid catalog) to report."""
     from pathlib import Path
 
     from server.catalog.cache import load_index
@@ -56,10 +56,14 @@ def _answer(values: dict) -> bool:
     from server.catalog.loader import local_dirs_from_env
     from server.catalog.policy import Classifier, home_countries
 
+    try:
+        home = home_countries(values.get("home"))
+    except ValueError:
+        return False
     index = load_index(local_dirs_from_env() + [Path(d) for d in values["catalog_dir"]])
     if index.catalog.problems:
         return False
     item = {k: values.get(k, "") for k in ("name", "publisher", "source", "id")}
-    result = Classifier(index, home_countries(values.get("home"))).classify(item).as_dict()
+    result = Classifier(index, home).classify(item).as_dict()
     print(describe(values["name"], result))
     return True

@@ -37,9 +37,14 @@ class Outcome:
 class Score:
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def accuracy(self, outcomes: Iterable[Outcome] | None = None) -> float:
+    def accuracy(self, outcomes: Iterable[Outcome] | None = None, fact: str = "both") -> float:
+        """Share correct: country and status together ("both"), or only "country" / "status"."""
         chosen = list(self.outcomes if outcomes is None else outcomes)
-        return sum(o.correct for o in chosen) / len(chosen) if chosen else 0.0
+        if fact == "both":
+            hits = [o.correct for o in chosen]
+        else:
+            hits = [getattr(o, fact) == o.expected[fact] for o in chosen]
+        return sum(hits) / len(hits) if hits else 0.0
 
     def by(self, key) -> dict[str, list[Outcome]]:
         groups: dict[str, list[Outcome]] = defaultdict(list)

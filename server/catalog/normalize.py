@@ -22,17 +22,20 @@ _LANGS = ("en ru de fr es it pt zh ja ko uk be kk pl cs nl sv fi da nb no tr ar 
           "et lv lt el th vi id ms uz hy ka az").split()
 _LANG_CODES = "|".join(_LANGS)
 _LANG = rf"(?:{_LANG_CODES})(?:[-_][a-z]{{2,4}})?"
+_LANGUAGE_NAMES = "english|russian|german|french|multilingual|русский|английский|русская версия"
 _VERSION = r"v?\d+(?:[.,]\d+)+[a-z0-9+~-]*|v\d+"
 _DECORATION_TOKEN = re.compile(
-    rf"(?:{_ARCH}|{_LANG}|{_VERSION}|\d+|version|versión|версия|ver\.?|build|bit|edition|mui|user|machine)", re.I
+    rf"(?:{_ARCH}|{_LANG}|{_LANGUAGE_NAMES}|{_VERSION}|\d+|version|versión|версия|версии|ver\.?|build|bit|edition|mui|user|machine)",
+    re.I,
 )
 _TRAILING = [
     re.compile(r"\s*[\(\[]([^()\[\]]*)[\)\]]$"),  # a bracketed group, kept unless every token is a decoration
-    re.compile(r"\s*(?:[-,:]\s*)?(?:version|версия|ver\.?|build)\s*:?\s*v?\d[\w.+~-]*$"),
+    re.compile(r"\s*(?:[-,:]\s*)?(?:version|версия|версии|ver\.?|release|build)\s*:?\s*v?\d[\w.+~-]*$"),
     re.compile(rf"\s*(?:[-,]\s*)?(?:{_VERSION})$"),
     re.compile(rf"\s+(?:-\s*)?(?:{_ARCH})$"),
     re.compile(rf"\s+(?:-\s*)?(?:{_LANG_CODES})[-_][a-z]{{2,4}}$"),
-    re.compile(rf"\s+-\s*(?:{_LANG_CODES})$"),
+    re.compile(rf"\s+-\s*(?:{_LANG_CODES}|{_LANGUAGE_NAMES})$"),
+    re.compile(rf"(?<=\d)\s+(?:{_LANG_CODES})$"),  # "24.1.0.2570 en": a language code right after a version
     re.compile(r"\s*[-,:;]$"),
 ]
 _SYMBOLS = str.maketrans({"®": "", "™": "", "©": "", "\u2013": "-", "\u2014": "-", "\u00a0": " "})
@@ -40,7 +43,7 @@ _SPACES = re.compile(r"\s+")
 
 LEGAL_FORMS = frozenset(
     """inc incorporated llc l.l.c ltd limited corp corporation co gmbh ag kg kgaa se sa s.a s.a.s sas sarl
-    s.a.r.l srl s.r.l s.r.o sro a.s a/s ab oy oyj bv b.v nv n.v plc pty pte lp llp kk spa s.p.a ltda ooo ao
+    s.a.r.l s.à r.l srl s.r.l s.r.o sro a.s a/s ab oy oyj bv b.v nv n.v plc pty pte lp llp kk spa s.p.a ltda ooo ao
     zao pao oao ооо ао зао пао оао нао ип фгуп гуп ано""".split()
 )
 _QUOTES = re.compile(r"[«»\"'“”„`]")

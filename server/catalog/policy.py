@@ -8,6 +8,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from server.catalog.loader import Catalog
 from server.catalog.matcher import CatalogIndex, Item, Match
+from server.catalog.taxonomy import COUNTRIES
 
 HOME_COUNTRIES_ENV = "FOOTPRINT_HOME_COUNTRIES"
 DEFAULT_HOME = ("RU",)
@@ -17,9 +18,12 @@ GROUPS = ("domestic", "foreign-proprietary", "foreign-open-source", "unknown")
 
 
 def home_countries(value: Optional[str] = None) -> tuple[str, ...]:
-    """Home countries from a comma list (`--home`), else FOOTPRINT_HOME_COUNTRIES, else RU."""
+    """Home countries from a comma list (`--home`), else FOOTPRINT_HOME_COUNTRIES, else RU; ValueError if bad."""
     value = value if value is not None else os.environ.get(HOME_COUNTRIES_ENV, "")
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    for code in codes:
+        if code not in COUNTRIES:
+            raise ValueError(f"home country {code!r} is not an ISO 3166-1 alpha-2 code (e.g. RU, DE, AT)")
     return codes or DEFAULT_HOME
 
 

@@ -155,9 +155,14 @@ def _classifier(catalog_dirs: Optional[List[Path]], home: Optional[str]):
     from server.catalog.loader import local_dirs_from_env
     from server.catalog.policy import Classifier, home_countries
 
+    try:
+        home_codes = home_countries(home)
+    except ValueError as exc:
+        typer.echo(f"--home / FOOTPRINT_HOME_COUNTRIES: {exc}", err=True)
+        raise typer.Exit(2) from None
     index = load_index(local_dirs_from_env() + list(catalog_dirs or []))
     _require_valid(index.catalog)
-    return Classifier(index, home_countries(home))
+    return Classifier(index, home_codes)
 
 
 def _classify_file(classifier, path: Path) -> tuple[list[dict], int]:

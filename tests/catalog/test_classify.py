@@ -149,6 +149,8 @@ def test_home_countries_from_environment(monkeypatch):
     assert home_countries() == ("DE", "AT")
     monkeypatch.delenv("FOOTPRINT_HOME_COUNTRIES")
     assert home_countries() == ("RU",)
+    with pytest.raises(ValueError, match="'UK' is not an ISO 3166-1 alpha-2 code"):
+        home_countries("DE,UK")
 
 
 def test_alternatives_carry_country_and_register(classifier):

@@ -126,6 +126,17 @@ def test_classify_refuses_an_invalid_catalog(sample_env, write_catalog, monkeypa
     assert "broken.toml: vendor 'x': country 'ZZ'" in result.stderr
 
 
+def test_classify_rejects_a_bad_home_country(sample_env, monkeypatch, capsys):
+    from server.entry import main
+
+    result = runner.invoke(app, ["classify", "--name", "Zoom", "--home", "EU"])
+    assert result.exit_code == 2 and "'EU' is not an ISO 3166-1 alpha-2 code" in result.stderr
+    monkeypatch.setattr("sys.argv", ["footprint", "classify", "--name", "Zoom", "--home", "EU"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2 and "'EU' is not" in capsys.readouterr().err
+
+
 def test_classify_needs_exactly_one_input(sample_env):
     assert runner.invoke(app, ["classify"]).exit_code == 2
     missing = runner.invoke(app, ["classify", "--file", str(sample_env / "nope.jsonl")])
