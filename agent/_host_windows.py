@@ -9,12 +9,10 @@ from typing import Dict, List, Optional, Tuple
 
 from agent.sources.base import SourceError
 from agent.sources.windows.registry import (
-    KeyNotFound,
-    RegistryAccessError,
     RegistryReader,
-    RegValue,
     value_int,
     value_str,
+    values_or_empty,
 )
 
 CRYPTOGRAPHY = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography"
@@ -49,16 +47,9 @@ def _registry(reader: Optional[RegistryReader]) -> RegistryReader:
     return WinregReader("64")
 
 
-def _values(reader: RegistryReader, path: str) -> Dict[str, RegValue]:
-    try:
-        return reader.values(path)
-    except (KeyNotFound, RegistryAccessError):
-        return {}
-
-
 def host_id(reader: Optional[RegistryReader] = None) -> Optional[Tuple[str, str]]:
     """MachineGuid: set at Windows setup, survives renames and agent reinstalls (not sysprep-less clones)."""
-    guid = value_str(_values(_registry(reader), CRYPTOGRAPHY), "MachineGuid")
+    guid = value_str(values_or_empty(_registry(reader), CRYPTOGRAPHY), "MachineGuid")
     return (guid.lower(), "MachineGuid") if guid else None
 
 
@@ -71,7 +62,7 @@ def windows_product_name(product_name: str, build: Optional[int]) -> str:
 
 def os_facts(reader: Optional[RegistryReader] = None) -> Dict[str, object]:
     registry = _registry(reader)
-    version = _values(registry, CURRENT_VERSION)
+    version = values_or_empty(registry, CURRENT_VERSION)
     build_text = value_str(version, "CurrentBuildNumber") or value_str(version, "CurrentBuild")
     build = int(build_text) if build_text and build_text.isdigit() else None
     ubr = value_int(version, "UBR")
@@ -79,7 +70,7 @@ def os_facts(reader: Optional[RegistryReader] = None) -> Dict[str, object]:
     major, minor = value_int(version, "CurrentMajorVersionNumber"), value_int(version, "CurrentMinorVersionNumber")
     base = f"{major}.{minor}" if major is not None else value_str(version, "CurrentVersion")
     numbers = [part for part in (base, build_text, None if ubr is None else str(ubr)) if part]
-    machine = value_str(_values(registry, ENVIRONMENT), "PROCESSOR_ARCHITECTURE")
+    machine = value_str(values_or_empty(registry, ENVIRONMENT), "PROCESSOR_ARCHITECTURE")
     if not machine and reader is None:  # live: this machine is the one described
         machine = platform.machine()
     machine = (machine or "").upper()
@@ -126,8 +117,8 @@ def smbios_system(data: bytes) -> Dict[str, str]:
 def hardware_facts(reader: Optional[RegistryReader] = None) -> Dict[str, str]:
     """Vendor and model from the BIOS key (always there), the serial from raw SMBIOS."""
     registry = _registry(reader)
-    bios = _values(registry, BIOS)
-    raw = _values(registry, SMBIOS).get("smbiosdata")
+    bios = values_or_empty(registry, BIOS)
+    raw = values_or_empty(registry, SMBIOS).get("smbiosdata")
     smbios = smbios_system(raw.data) if raw is not None and isinstance(raw.data, bytes) else {}
     facts = {
         "vendor": value_str(bios, "SystemManufacturer") or smbios.get("vendor"),
@@ -138,8 +129,8 @@ def hardware_facts(reader: Optional[RegistryReader] = None) -> Dict[str, str]:
 
 
 def _names(reader: RegistryReader) -> Dict[str, str]:
-    tcpip = _values(reader, TCPIP)
-    hostname = value_str(tcpip, "Hostname") or value_str(_values(reader, COMPUTER_NAME), "ComputerName")
+    tcpip = values_or_empty(reader, TCPIP)
+    hostname = value_str(tcpip, "Hostname") or value_str(values_or_empty(reader, COMPUTER_NAME), "ComputerName")
     if not hostname:
         return {}
     names = {"hostname": hostname}

@@ -1,9 +1,10 @@
 """Microsoft Store / MSIX packages: the new Teams (MSTeams_8wekyb3d8bbwe) exists only here.
 
-Live, the machine-wide AppxAllUserStore in the registry is read first (fast: no PowerShell start):
-`Applications\\<PackageFullName>` names every installed package and its manifest, `<SID>\\<full
-name>` says which users registered it. Its layout is undocumented, so when it is absent or
-unreadable the documented API answers instead: `Get-AppxPackage -AllUsers` through PowerShell.
+Live, the registry is read first (fast: no PowerShell start): AppxAllUserStore's
+`Applications\\<PackageFullName>` names the machine's packages and manifests, `<SID>\\<full name>`
+the users that registered them, and each loaded user's AppModel repository adds packages installed
+for that user alone. The layout is undocumented, so when AppxAllUserStore is absent or unreadable
+the documented API answers instead: `Get-AppxPackage -AllUsers` through PowerShell.
 Like the Settings app, frameworks, resource packages and the OS's own system apps are skipped.
 """
 
@@ -15,7 +16,7 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
 from agent.sources.windows.registry import (
@@ -24,11 +25,16 @@ from agent.sources.windows.registry import (
     RegistryReader,
     is_windows,
     join_path,
+    subkeys_or_empty,
     value_str,
+    values_or_empty,
 )
 
 SOURCE = "msix"
 APPX_STORE = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Appx\AppxAllUserStore"
+CLASSES_SUFFIX = "_Classes"
+USER_REPOSITORY = r"Local Settings\Software\Microsoft\Windows\CurrentVersion\AppModel\Repository\Packages"
+_GUID = re.compile(r"\{?[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}?")
 _SID = re.compile(r"S-1-5-\d+(-\d+)*$", re.IGNORECASE)
 _DN_PART = re.compile(r'\s*([A-Za-z.0-9]+)\s*=\s*("(?:[^"]|"")*"|[^,]*)\s*(?:,|$)')
 POWERSHELL_QUERY = (
@@ -70,7 +76,10 @@ def parse_full_name(full_name: str) -> Optional[PackageId]:
 
 
 def publisher_name(dn: Optional[str]) -> Optional[str]:
-    """The CN of a publisher DN ("CN=Microsoft Corporation, O=..., C=US"), quotes removed."""
+    """The CN of a publisher DN ("CN=Microsoft Corporation, O=..., C=US"), quotes removed.
+
+    Store-signed packages carry a bare GUID as CN, which names nobody: None then.
+    """
     if not dn:
         return None
     for match in _DN_PART.finditer(dn):
@@ -78,7 +87,7 @@ def publisher_name(dn: Optional[str]) -> Optional[str]:
             value = match.group(2).strip()
             if value.startswith('"') and value.endswith('"'):
                 value = value[1:-1].replace('""', '"')
-            return value or None
+            return value if value and not _GUID.fullmatch(value) else None
     return dn.strip() or None
 
 
@@ -99,12 +108,14 @@ def parse_manifest(data: bytes) -> Manifest:
         local = element.tag.rsplit("}", 1)[-1]
         if local == "Identity" and "identity" not in found:
             found["identity"] = element.get("Publisher") or ""
-        elif local in ("Framework", "ResourcePackage"):
-            found[local] = (element.text or "").strip().lower()
+        elif local in ("Framework", "ResourcePackage", "PublisherDisplayName"):
+            found[local] = (element.text or "").strip()
+    display = found.get("PublisherDisplayName", "")
     return Manifest(
-        publisher=publisher_name(found.get("identity")),
-        framework=found.get("Framework") == "true",
-        resource=found.get("ResourcePackage") == "true",
+        publisher=publisher_name(found.get("identity"))
+        or (display if display and not display.startswith("ms-resource:") else None),
+        framework=found.get("Framework", "").lower() == "true",
+        resource=found.get("ResourcePackage", "").lower() == "true",
     )
 
 
@@ -173,26 +184,50 @@ def _account(username: Optional[str]) -> Optional[str]:
     return username.rsplit("\\", 1)[-1] if username else None
 
 
+def _store_packages(reader: RegistryReader) -> Tuple[Dict[str, Tuple[str, Optional[str]]], Dict]:
+    """({full name lower: (full name, manifest path)}, {full name lower: {SIDs}}) from the registry.
+
+    AppxAllUserStore names the machine's packages and the users that registered them; each loaded
+    user's class hive (HKEY_USERS\\<SID>_Classes) adds that user's AppModel repository, which also
+    holds packages installed for that user alone.
+    """
+    applications = join_path(APPX_STORE, "Applications")
+    packages: Dict[str, Tuple[str, Optional[str]]] = {}
+    for full_name in reader.subkeys(applications):
+        path = value_str(reader.values(join_path(applications, full_name)), "Path")
+        packages[full_name.lower()] = (full_name, path)
+    registered: Dict[str, Set[str]] = {}
+    for sid in reader.subkeys(APPX_STORE):
+        if _SID.match(sid):
+            for full_name in subkeys_or_empty(reader, join_path(APPX_STORE, sid)):
+                registered.setdefault(full_name.lower(), set()).add(sid)
+    for hive in subkeys_or_empty(reader, "HKEY_USERS"):
+        sid = hive[: -len(CLASSES_SUFFIX)]
+        if not (hive.lower().endswith(CLASSES_SUFFIX.lower()) and _SID.match(sid)):
+            continue
+        repository = join_path("HKEY_USERS", hive, USER_REPOSITORY)
+        for full_name in subkeys_or_empty(reader, repository):
+            registered.setdefault(full_name.lower(), set()).add(sid)
+            if full_name.lower() not in packages:
+                root = value_str(values_or_empty(reader, join_path(repository, full_name)), "PackageRootFolder")
+                packages[full_name.lower()] = (full_name, root and ntpath.join(root, "AppxManifest.xml"))
+    return packages, registered
+
+
 def items_from_store(
     reader: RegistryReader,
     read_manifest: Callable[[str], bytes],
     user_names: Dict[str, str],
 ) -> SourceResult:
-    """Packages from AppxAllUserStore; KeyNotFound propagates so the caller can fall back."""
+    """Packages from the registry; KeyNotFound for AppxAllUserStore propagates for a fallback."""
     result = SourceResult()
-    applications = join_path(APPX_STORE, "Applications")
-    registered: Dict[str, List[str]] = {}
-    for sid in reader.subkeys(APPX_STORE):
-        if _SID.match(sid):
-            for full_name in _subkeys(reader, join_path(APPX_STORE, sid)):
-                registered.setdefault(full_name.lower(), []).append(sid)
+    packages, registered = _store_packages(reader)
     unreadable: List[str] = []
     items = []
-    for full_name in reader.subkeys(applications):
+    for key, (full_name, manifest_path) in sorted(packages.items()):
         package = parse_full_name(full_name)
         if package is None or package.is_resource:
             continue
-        manifest_path = value_str(reader.values(join_path(applications, full_name)), "Path")
         if manifest_path and "\\systemapps\\" in manifest_path.lower():
             continue  # the OS's own apps: counted with the OS
         manifest = None
@@ -205,8 +240,7 @@ def items_from_store(
             continue
         publisher = manifest.publisher if manifest else None
         location = ntpath.dirname(manifest_path) if manifest_path else None
-        sids = registered.get(full_name.lower()) or [None]
-        for sid in sids:
+        for sid in sorted(registered.get(key, ())) or [None]:
             user = user_names.get(sid.upper(), sid) if sid else None
             items.append(package_item(package, publisher, location, user))
     if unreadable:
@@ -219,13 +253,6 @@ def items_from_store(
         )
     result.items = newest_per_family(items)
     return result
-
-
-def _subkeys(reader: RegistryReader, path: str) -> List[str]:
-    try:
-        return reader.subkeys(path)
-    except (KeyNotFound, RegistryAccessError):
-        return []
 
 
 def _read_windows_file(path: str) -> bytes:

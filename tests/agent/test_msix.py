@@ -20,6 +20,7 @@ from agent.sources.windows.uninstall import user_names
 FIXTURES = Path(__file__).parent / "fixtures" / "windows"
 MS_DN = "CN=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=Washington, C=US"
 YANDEX_DN = 'CN="YANDEX, LLC", O="YANDEX, LLC", L=Moscow, C=RU'
+SPOTIFY_DN = "CN=453637B3-4E12-4CDF-B0D3-2A3C863BF6EF"
 
 MANIFEST = """<?xml version="1.0" encoding="utf-8"?>
 <Package xmlns="http://schemas.microsoft.com/appx/manifest/foundation/windows10"
@@ -38,7 +39,9 @@ MANIFEST = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def write_manifest(root: Path, full_name: str, publisher: str, flags: str = "") -> None:
+def write_manifest(
+    root: Path, full_name: str, publisher: str, flags: str = "", display_publisher: str = "Корпорация Майкрософт"
+) -> None:
     name, version = full_name.split("_")[:2]
     folder = root / full_name
     folder.mkdir(parents=True)
@@ -47,7 +50,7 @@ def write_manifest(root: Path, full_name: str, publisher: str, flags: str = "") 
         publisher=publisher,
         version=version,
         display="ms-resource:AppName",
-        display_publisher="Корпорация Майкрософт",
+        display_publisher=display_publisher,
         flags=flags,
     )
     (folder / "AppxManifest.xml").write_text(text, encoding="utf-8")
@@ -73,6 +76,7 @@ def test_parse_full_name():
         (YANDEX_DN, "YANDEX, LLC"),
         ("O=Contoso, CN=Contoso Ltd", "Contoso Ltd"),
         ("E=dev@example.org", "E=dev@example.org"),
+        (SPOTIFY_DN, None),
         ("", None),
         (None, None),
     ],
@@ -109,13 +113,18 @@ def test_registry_store_with_manifests(tmp_path):
         MS_DN,
         "\n    <ResourcePackage>true</ResourcePackage>",
     )
+    write_manifest(
+        apps, "SpotifyAB.SpotifyMusic_1.248.4.0_x86__zpdnekdrzrea0", SPOTIFY_DN, display_publisher="Spotify AB"
+    )
     # Yandex.Music's manifest is missing: listed anyway, and the gap is reported.
     requested = []
 
     def read_manifest(path: str) -> bytes:
         requested.append(path)
-        prefix = "%SYSTEMDRIVE%\\Program Files\\WindowsApps\\"
-        assert path.startswith(prefix), path
+        prefix = "\\Program Files\\WindowsApps\\"
+        assert path.startswith(("%SYSTEMDRIVE%" + prefix, "C:" + prefix)), path
+        path = path.split(prefix, 1)[1]
+        prefix = ""
         return (apps / Path(*path[len(prefix) :].split("\\"))).read_bytes()
 
     reader = RegFileReader.from_files([FIXTURES / "appx-all-user-store.reg"])
@@ -125,6 +134,8 @@ def test_registry_store_with_manifests(tmp_path):
         ("MSTeams_8wekyb3d8bbwe", "24243.1309.3132.617", "smirnova.ea", "Microsoft Corporation"),
         ("MSTeams_8wekyb3d8bbwe", "24295.605.3225.8804", "ivanov", "Microsoft Corporation"),
         ("Microsoft.WindowsCalculator_8wekyb3d8bbwe", "11.2401.0.0", "ivanov", "Microsoft Corporation"),
+        # Only in smirnova.ea's own AppModel repository; its CN is a GUID, the manifest names it.
+        ("SpotifyAB.SpotifyMusic_zpdnekdrzrea0", "1.248.4.0", "smirnova.ea", "Spotify AB"),
         ("Yandex.Music_vfvw9svesycw6", "5.23.2.0", "smirnova.ea", None),
     ]
     teams = next(i for i in result.items if i.user == "ivanov" and i.name == "MSTeams")

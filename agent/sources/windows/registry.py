@@ -75,6 +75,22 @@ class RegistryReader:
         return True
 
 
+def values_or_empty(reader: RegistryReader, path: str) -> Dict[str, RegValue]:
+    """The key's values, or none when it is missing or unreadable (optional facts)."""
+    try:
+        return reader.values(path)
+    except (KeyNotFound, RegistryAccessError):
+        return {}
+
+
+def subkeys_or_empty(reader: RegistryReader, path: str) -> List[str]:
+    """The key's subkeys, or none when it is missing or unreadable (optional facts)."""
+    try:
+        return reader.subkeys(path)
+    except (KeyNotFound, RegistryAccessError):
+        return []
+
+
 def value_str(values: Dict[str, RegValue], name: str) -> Optional[str]:
     """A value as a stripped string whatever its type (installers vary); None if empty."""
     value = values.get(name.lower())
