@@ -51,19 +51,13 @@ def _answer(values: dict) -> bool:
     """Print the classification; False (nothing printed) on a problem (bad --home, invalid catalog) to report."""
     from pathlib import Path
 
-    from server.catalog.cache import load_index
+    from server.catalog.cache import InvalidCatalog, load_classifier
     from server.catalog.describe import describe
-    from server.catalog.loader import local_dirs_from_env
-    from server.catalog.policy import Classifier, home_countries
 
     try:
-        home = home_countries(values.get("home"))
-    except ValueError:
-        return False
-    index = load_index(local_dirs_from_env() + [Path(d) for d in values["catalog_dir"]])
-    if index.catalog.problems:
+        classifier = load_classifier(values.get("home"), [Path(d) for d in values["catalog_dir"]])
+    except (ValueError, InvalidCatalog):
         return False
     item = {k: values.get(k, "") for k in ("name", "publisher", "source", "id")}
-    result = Classifier(index, home).classify(item).as_dict()
-    print(describe(values["name"], result))
+    print(describe(values["name"], classifier.classify(item).as_dict()))
     return True

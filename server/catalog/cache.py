@@ -9,8 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
-from server.catalog.loader import catalog_files, load_catalog
+from server.catalog.loader import Problem, catalog_files, load_catalog, local_dirs_from_env
 from server.catalog.matcher import CatalogIndex
+from server.catalog.policy import Classifier, home_countries
 
 CACHE_DIR_ENV = "FOOTPRINT_CACHE_DIR"
 _CODE = sorted(Path(__file__).parent.glob("*.py"))
@@ -67,3 +68,21 @@ def _store(directory: Path, path: Path, index: CatalogIndex) -> None:
                 old.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+class InvalidCatalog(Exception):
+    """The catalog has problems; nothing may be classified with it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"catalog is invalid: {len(problems)} problem(s)")
+        self.problems = problems
+
+
+def load_classifier(home: Optional[str] = None, local_dirs: Sequence[Path] = ()) -> Classifier:
+    """The classifier for this configuration: FOOTPRINT_CATALOG_DIR plus `local_dirs`, home countries from `home`
+    or FOOTPRINT_HOME_COUNTRIES (ValueError if a code is bad); InvalidCatalog if any file has a problem."""
+    codes = home_countries(home)
+    index = load_index(local_dirs_from_env() + list(local_dirs))
+    if index.catalog.problems:
+        raise InvalidCatalog(index.catalog.problems)
+    return Classifier(index, codes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class Catalog:
     products: dict[str, Product]
     problems: list[Problem]
     files: list[Path]
+    fingerprint: str = ""  # hash of the files' contents: stored classifications older than it are stale
 
     def country_of(self, vendor_id: str) -> str:
         """The effective country: the top parent's where `parent` is set ("" for a broken chain)."""
@@ -133,11 +135,13 @@ def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = 
     products: dict[str, Product] = {}
     origin: dict[tuple[str, str], tuple[str, bool]] = {}
     files = catalog_files(local_dirs, shipped_dir)
+    digest = hashlib.sha256()
     for path, is_local in files:
         name = _display_path(path)
         try:
-            with open(path, "rb") as fh:
-                document = tomllib.load(fh)
+            raw = path.read_bytes()
+            digest.update(f"{'local' if is_local else 'shipped'}/{path.name}\0{len(raw)}\0".encode() + raw)
+            document = tomllib.loads(raw.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
             problems.append(Problem(name, "", f"cannot be read as TOML: {exc}"))
             continue
@@ -162,7 +166,7 @@ def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = 
     for directory in local_dirs:
         if not Path(directory).is_dir():
             problems.append(Problem(str(directory), "", "local catalog directory does not exist"))
-    catalog = Catalog(vendors, products, problems, [p for p, _ in files])
+    catalog = Catalog(vendors, products, problems, [p for p, _ in files], digest.hexdigest()[:16])
     _check_references(catalog)
     return catalog
 

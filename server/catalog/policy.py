@@ -79,6 +79,11 @@ class Classifier:
         self._cache: dict[Item, Classification] = {}
         self._by_match: dict[Match, Classification] = {}
 
+    @property
+    def fingerprint(self) -> str:
+        """Catalog contents plus home countries: when it changes, stored classifications must be redone."""
+        return f"{self.catalog.fingerprint}:{','.join(sorted(self.home))}"
+
     def classify(self, item: Union[Item, dict]) -> Classification:
         """One item (an `Item` or a report/JSONL dict); the same title always gives the same answer."""
         if isinstance(item, dict):

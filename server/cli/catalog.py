@@ -33,14 +33,18 @@ def _load(catalog_dirs: Optional[List[Path]], require_valid: bool = True):
 
 
 def _require_valid(catalog) -> None:
-    """Refuse to answer from an invalid catalog: print its problems and exit 2."""
+    """Refuse to answer from an invalid catalog."""
+    if catalog.problems:
+        _report_problems(catalog.problems)
+
+
+def _report_problems(problems) -> None:
+    """Print the catalog's problems and exit 2."""
     from server.catalog.loader import describe_problems
 
-    if catalog.problems:
-        typer.echo(describe_problems(catalog.problems), err=True)
-        typer.echo(f"catalog is invalid: {len(catalog.problems)} problem(s); run `footprint catalog check`",
-                   err=True)
-        raise typer.Exit(2)
+    typer.echo(describe_problems(problems), err=True)
+    typer.echo(f"catalog is invalid: {len(problems)} problem(s); run `footprint catalog check`", err=True)
+    raise typer.Exit(2)
 
 
 @catalog_app.command("check")
@@ -151,18 +155,15 @@ def classify(
 
 def _classifier(catalog_dirs: Optional[List[Path]], home: Optional[str]):
     """The classifier over the cached index (the catalog is re-validated only when a file changed)."""
-    from server.catalog.cache import load_index
-    from server.catalog.loader import local_dirs_from_env
-    from server.catalog.policy import Classifier, home_countries
+    from server.catalog.cache import InvalidCatalog, load_classifier
 
     try:
-        home_codes = home_countries(home)
+        return load_classifier(home, list(catalog_dirs or []))
     except ValueError as exc:
         typer.echo(f"--home / FOOTPRINT_HOME_COUNTRIES: {exc}", err=True)
         raise typer.Exit(2) from None
-    index = load_index(local_dirs_from_env() + list(catalog_dirs or []))
-    _require_valid(index.catalog)
-    return Classifier(index, home_codes)
+    except InvalidCatalog as exc:
+        _report_problems(exc.problems)
 
 
 def _classify_file(classifier, path: Path) -> tuple[list[dict], int]:

@@ -201,3 +201,14 @@ def test_local_override_changes_the_answer(sample_catalog_dir, write_catalog):
     assert teamspeak.status == "domestic"
     assert catalog.vendors["teamspeak"].file.endswith("ours.toml")
     assert classifier.classify({"name": "Google Chrome", "source": "windows"}).product == "google-chrome"
+
+
+def test_fingerprint_follows_catalog_contents_and_policy(sample_catalog_files, write_catalog):
+    first = load_catalog(shipped_dir=write_catalog(sample_catalog_files))
+    same = load_catalog(shipped_dir=write_catalog(sample_catalog_files))
+    changed_files = {**sample_catalog_files, "foreign.toml": sample_catalog_files["foreign.toml"].replace(
+        'country = "DE"\n        aliases = ["SAP SE"', 'country = "FR"\n        aliases = ["SAP SE"')}
+    changed = load_catalog(shipped_dir=write_catalog(changed_files))
+    assert changed.problems == [] and changed.country_of("sap") == "FR"
+    assert first.fingerprint == same.fingerprint != changed.fingerprint
+    assert Classifier(first, ("RU",)).fingerprint != Classifier(first, ("DE",)).fingerprint
