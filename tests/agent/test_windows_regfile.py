@@ -48,9 +48,7 @@ def test_utf16_export_with_cyrillic_and_every_value_type():
 
     seven_zip = reader.values(UNINSTALL + r"\{23170F69-40C1-2702-2201-000001000000}")
     assert seven_zip["helplink"].type == REG_EXPAND_SZ
-    assert (
-        seven_zip["helplink"].data == "https://www.7-zip.org/support.html"
-    )  # spans 4 wrapped lines
+    assert seven_zip["helplink"].data == "https://www.7-zip.org/support.html"  # spans 4 wrapped lines
     assert seven_zip["language"].type == REG_DWORD and seven_zip["language"].data == 0x419
     assert seven_zip["installlocation"].data == "C:\\Program Files\\7-Zip\\"
 
@@ -61,10 +59,7 @@ def test_utf16_export_with_cyrillic_and_every_value_type():
         "Поиск по умолчанию",
         "Ярлык на рабочем столе",
     ]
-    assert (
-        yandex["producticon"].data
-        == "%ProgramFiles(x86)%\\Yandex\\YandexBrowser\\Application\\browser.exe"
-    )
+    assert yandex["producticon"].data == "%ProgramFiles(x86)%\\Yandex\\YandexBrowser\\Application\\browser.exe"
     assert yandex["installercache"].type == REG_BINARY
     assert yandex["installercache"].data == b"\x01\x00\x00\x00\xff\x7a"
     assert yandex["placeholder"].type == REG_NONE and yandex["placeholder"].data == b""
@@ -127,6 +122,21 @@ def test_string_escapes_and_value_deletion():
     assert values["big"].data == 1 << 32
 
 
+def test_string_with_line_breaks_spans_lines():
+    reader = load(
+        v5(
+            "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor]",
+            '"Comments"="first line',
+            "second line",
+            '  indented \\"third\\""',
+            '"After"=dword:00000002',
+        )
+    )
+    values = reader.values("HKLM\\SOFTWARE\\Vendor")
+    assert values["comments"].data == 'first line\nsecond line\n  indented "third"'
+    assert values["after"].data == 2
+
+
 def test_parents_exist_for_a_key_exported_alone():
     reader = load(v5("[HKEY_USERS\\S-1-5-21-1\\Software\\App]", '"A"=dword:00000001'))
     assert reader.subkeys("HKEY_USERS") == ["S-1-5-21-1"]
@@ -161,6 +171,8 @@ def test_malformed_fixture_names_file_and_line_and_changes_nothing():
         (["[HKEY_CURRENT_USER\\X]", '"A"=hex(2):41,00,\\'], 4, "line continuation runs past"),
         (["[HKEY_CURRENT_USER\\X]", "garbage"], 4, "unexpected line 'garbage'"),
         (["[-HKEY_CURRENT_USER\\X]", '"A"="b"'], 4, "value under a [-key] deletion"),
+        (["[HKEY_CURRENT_USER\\X]", '"A"=hex:01,\\', "  zz"], 4, "bad hex byte list"),
+        (["[HKEY_CURRENT_USER\\X]", '"A"="open', '"B"="x"'], 4, "unexpected text after the string"),
     ],
 )
 def test_malformed_lines(lines, line, problem):
@@ -177,9 +189,7 @@ def test_not_an_export_and_unreadable_file(tmp_path):
         RegFileReader().load(str(tmp_path / "missing.reg"))
 
 
-@pytest.mark.skipif(
-    not SAMPLES.is_dir(), reason="real regedit exports in /work/shared/samples not present"
-)
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="real regedit exports in /work/shared/samples not present")
 def test_real_exports_nobody_here_wrote():
     files = sorted(SAMPLES.glob("*.reg"))
     assert files
@@ -191,8 +201,5 @@ def test_real_exports_nobody_here_wrote():
             for value in reader.values(UNINSTALL + "\\" + entry).values():
                 assert not (isinstance(value.data, str) and "\x00" in value.data)
     russian = RegFileReader.from_files([SAMPLES / "10_russian-Uninstall.reg"])
-    names = {
-        russian.values(UNINSTALL + "\\" + key)["displayname"].data
-        for key in russian.subkeys(UNINSTALL)
-    }
+    names = {russian.values(UNINSTALL + "\\" + key)["displayname"].data for key in russian.subkeys(UNINSTALL)}
     assert "КриптоПро CSP" in names

@@ -117,9 +117,11 @@ class _Parser:
         self.ansi = ansi
         self.unicode = True
         self.index = 0
+        self.value_start: Optional[int] = None  # a value spanning lines is reported where it starts
 
     def error(self, problem: str, line: Optional[int] = None) -> RegFileError:
-        return RegFileError(self.path, line if line is not None else self.index + 1, problem)
+        line = line or self.value_start or self.index + 1
+        return RegFileError(self.path, line, problem)
 
     def parse(self) -> List[_Op]:
         self._header()
@@ -168,7 +170,7 @@ class _Parser:
         return path, deleting
 
     def _value_line(self, key: str, line: str) -> _Op:
-        start = self.index + 1
+        start = self.value_start = self.index + 1
         if line.startswith("@"):
             name, pos = "", 1
         else:
@@ -179,9 +181,14 @@ class _Parser:
         data = rest[1:].strip()
         if data.startswith("hex"):
             data = self._continued(data, start)
+        elif data.startswith('"'):
+            data = self._multiline(data, start)
         if data == "-":
-            return ("delete-value", key, name)
-        return ("value", key, RegValue(name, *self._data(data)))
+            op: _Op = ("delete-value", key, name)
+        else:
+            op = ("value", key, RegValue(name, *self._data(data)))
+        self.value_start = None
+        return op
 
     def _continued(self, data: str, start: int) -> str:
         """Join hex data wrapped over lines that end in a backslash."""
@@ -194,6 +201,15 @@ class _Parser:
             data = self.lines[self.index].strip()
         parts.append(data)
         return "".join(parts)
+
+    def _multiline(self, data: str, start: int) -> str:
+        """A string value with line breaks in it is written by regedit as it is, over several lines."""
+        while _QUOTED.match(data) is None:
+            self.index += 1
+            if self.index >= len(self.lines):
+                raise self.error("unterminated string (missing closing '\"')", start)
+            data += "\n" + self.lines[self.index]
+        return data
 
     def _quoted(self, line: str, pos: int) -> Tuple[str, int]:
         """Parse a "..." string at `pos` (escapes \\\\ and \\"); returns it and the next index."""
