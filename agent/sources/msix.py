@@ -274,9 +274,11 @@ class MsixSource(Source):
 
         reader = WinregReader("64")
         try:
-            return items_from_store(reader, _read_windows_file, user_names(reader))
+            result = items_from_store(reader, _read_windows_file, user_names(reader))
         except (KeyNotFound, RegistryAccessError):
             return self._from_powershell()
+        # Every desktop Windows has some Store app: none means the undocumented layout has moved.
+        return result if result.items else self._from_powershell()
 
     def _from_powershell(self) -> SourceResult:
         command = ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", POWERSHELL_QUERY]

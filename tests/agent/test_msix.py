@@ -201,3 +201,42 @@ def test_powershell_single_object_and_bad_output():
     assert items_from_powershell("").items == []
     broken = items_from_powershell('[{"PackageFullName": ')
     assert broken.items == [] and "invalid JSON" in broken.errors[0].message
+
+
+def test_live_source_falls_back_to_powershell(monkeypatch):
+    """Without AppxAllUserStore (or with nothing in it), Get-AppxPackage answers."""
+    import subprocess
+    import sys
+    import types
+
+    from agent.sources import msix
+
+    fake_winreg = types.ModuleType("winreg")
+    fake_winreg.HKEY_LOCAL_MACHINE = "HKLM"
+    fake_winreg.HKEY_USERS = "HKU"
+    fake_winreg.KEY_READ, fake_winreg.KEY_WOW64_64KEY, fake_winreg.KEY_WOW64_32KEY = 1, 2, 4
+
+    def missing(*args):
+        raise FileNotFoundError(2, "The system cannot find the file specified")
+
+    fake_winreg.OpenKey = missing
+    monkeypatch.setitem(sys.modules, "winreg", fake_winreg)
+    calls = []
+
+    def fake_run(command, **kwargs):
+        calls.append(command)
+        entry = powershell_entry("MSTeams_24295.605.3225.8804_x64__8wekyb3d8bbwe")
+        return subprocess.CompletedProcess(command, 0, ("\ufeff" + json.dumps([entry])).encode("utf-8"), b"")
+
+    monkeypatch.setattr(msix.subprocess, "run", fake_run)
+    result = msix.MsixSource().collect()
+    assert [(i.id, i.user) for i in result.items] == [("MSTeams_8wekyb3d8bbwe", "ivanov")]
+    assert calls[0][0] == "powershell.exe" and "Get-AppxPackage -AllUsers" in calls[0][-1]
+
+    monkeypatch.setattr(
+        msix.subprocess,
+        "run",
+        lambda command, **kwargs: subprocess.CompletedProcess(command, 1, b"", b"Access is denied."),
+    )
+    failed = msix.MsixSource().collect()
+    assert failed.items == [] and failed.errors[0].message == "Get-AppxPackage exited 1: Access is denied."
