@@ -24,6 +24,7 @@ _GUID = re.compile(r"\{[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{
 _TEAM_ID = re.compile(r"[A-Z0-9]{10}")
 _MSIX_PUBLISHER_ID = re.compile(r"[a-z0-9]{13}")
 _LEADING_WILDCARD = re.compile(r"[(^?:]*(?:\.|\\[wWsSd]|\[[^\]]*\])[*+]")
+_ESCAPE = re.compile(r"\\.")
 _BUNDLE_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9_-]+)+(?:\.\*)?")
 
 VENDOR_KEYS = {
@@ -287,7 +288,9 @@ def _check_pattern(pattern: str, key: str, mode: str, name: str, label: str, pro
     if test(""):
         problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches the empty string"))
         return
-    if mode == "fullmatch" and _LEADING_WILDCARD.match(pattern):
+    if mode == "fullmatch" and any(c.isupper() for c in _ESCAPE.sub("", pattern)):
+        problems.append(Problem(name, label, f"{key} {pattern!r} can never match: names are matched lowercased"))
+    elif mode == "fullmatch" and _LEADING_WILDCARD.match(pattern):
         problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: a leading wildcard turns it into "
                                 "'contains'; write the name from its first word"))
     elif mode == "fullmatch" and key != "match.os":

@@ -73,6 +73,13 @@ def test_shipped_catalog_is_valid():
          "[product.match]\nwindows = ['.*zoom.*']\n",
          "extra.toml: product 'x1': match.windows '.*zoom.*' is too broad"),
         ('[[product]]\nid = "x1"\nvendor = "yandex"\nname = "X"\ncategory = "other"\nlicense = "proprietary"\n'
+         "[product.match]\nwindows = ['Yandex Browser( \\d+)?']\n",
+         "extra.toml: product 'x1': match.windows 'Yandex Browser( \\\\d+)?' can never match: names are matched "
+         "lowercased"),
+        ('[[product]]\nid = "x1"\nvendor = "yandex"\nname = "X"\ncategory = "other"\nlicense = "proprietary"\n'
+         "[product.match]\nwindows = ['.*zoom.*']\n",
+         "extra.toml: product 'x1': match.windows '.*zoom.*' is too broad"),
+        ('[[product]]\nid = "x1"\nvendor = "yandex"\nname = "X"\ncategory = "other"\nlicense = "proprietary"\n'
          "[product.match]\nnames = ['(yandex )?browser']\n",
          "extra.toml: product 'x1': match.names '(yandex )?browser' is too broad: it matches the common word "
          "'browser'"),
