@@ -16,8 +16,8 @@ from server.catalog.policy import Classifier
 from server.catalog.taxonomy import COUNTRIES
 
 EVAL_DIR = Path(__file__).with_name("eval")
-ACCURACY_FLOOR = 0.90
-SOURCES = {"windows", "msix", "deb", "rpm", "macos-app", "os"}
+ACCURACY_FLOOR = 0.95
+SOURCES = {"windows", "msix", "deb", "rpm", "snap", "flatpak", "homebrew", "macos-app", "os"}
 
 
 @pytest.fixture(scope="module")
