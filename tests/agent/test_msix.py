@@ -203,24 +203,13 @@ def test_powershell_single_object_and_bad_output():
     assert broken.items == [] and "invalid JSON" in broken.errors[0].message
 
 
-def test_live_source_falls_back_to_powershell(monkeypatch):
+def test_live_source_falls_back_to_powershell(monkeypatch, fake_winreg):
     """Without AppxAllUserStore (or with nothing in it), Get-AppxPackage answers."""
     import subprocess
-    import sys
-    import types
 
     from agent.sources import msix
 
-    fake_winreg = types.ModuleType("winreg")
-    fake_winreg.HKEY_LOCAL_MACHINE = "HKLM"
-    fake_winreg.HKEY_USERS = "HKU"
-    fake_winreg.KEY_READ, fake_winreg.KEY_WOW64_64KEY, fake_winreg.KEY_WOW64_32KEY = 1, 2, 4
-
-    def missing(*args):
-        raise FileNotFoundError(2, "The system cannot find the file specified")
-
-    fake_winreg.OpenKey = missing
-    monkeypatch.setitem(sys.modules, "winreg", fake_winreg)
+    fake_winreg({})
     calls = []
 
     def fake_run(command, **kwargs):

@@ -167,7 +167,7 @@ def test_malformed_fixture_names_file_and_line_and_changes_nothing():
         (["[HKEY_CURRENT_USER\\X]", '"A"="unterminated'], 4, "unterminated string"),
         (["[HKEY_CURRENT_USER\\X]", '"A" "b"'], 4, "expected '=' after the value name"),
         (["[HKEY_CURRENT_USER\\X]", '"A"=dword:123456789'], 4, "unrecognised value data"),
-        (["[HKEY_CURRENT_USER\\X]", '"A"=hex(b):01,02'], 4, "hex(b) needs 8 bytes, got 2"),
+        (["[HKEY_CURRENT_USER\\X]", '"A"=hex(b):01,02'], 4, "REG_QWORD needs 8 bytes, got 2"),
         (["[HKEY_CURRENT_USER\\X]", '"A"=hex(2):41,00,\\'], 4, "line continuation runs past"),
         (["[HKEY_CURRENT_USER\\X]", "garbage"], 4, "unexpected line 'garbage'"),
         (["[-HKEY_CURRENT_USER\\X]", '"A"="b"'], 4, "value under a [-key] deletion"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 import uuid
 from pathlib import Path
 
@@ -165,100 +163,38 @@ def test_real_exports_give_software():
     assert all(item.name and item.source == "windows" for item in result.items)
 
 
-class FakeWinreg(types.ModuleType):
-    """Just enough of winreg, over a dict per view, to run the live reader and source on Linux."""
-
-    HKEY_LOCAL_MACHINE = "HKEY_LOCAL_MACHINE"
-    HKEY_USERS = "HKEY_USERS"
-    KEY_READ = 0x20019
-    KEY_WOW64_64KEY = 0x0100
-    KEY_WOW64_32KEY = 0x0200
-
-    def __init__(self, views, denied=()):
-        super().__init__("winreg")
-        self.views = views  # {access flag: {lower-case path: (subkey names, [(name, data, type)])}}
-        self.denied = {d.lower() for d in denied}
-
-    class _Key:
-        def __init__(self, entry):
-            self.entry = entry
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def OpenKey(self, root, sub, reserved, access):  # noqa: N802 (winreg's names)
-        path = (root + "\\" + sub).rstrip("\\").lower()
-        if path in self.denied:
-            raise PermissionError(13, "Access is denied")
-        view = self.views[access & (self.KEY_WOW64_64KEY | self.KEY_WOW64_32KEY)]
-        if path not in view:
-            raise FileNotFoundError(2, "The system cannot find the file specified")
-        return self._Key(view[path])
-
-    def QueryInfoKey(self, key):  # noqa: N802
-        return len(key.entry[0]), len(key.entry[1]), 0
-
-    def EnumKey(self, key, index):  # noqa: N802
-        return key.entry[0][index]
-
-    def EnumValue(self, key, index):  # noqa: N802
-        return key.entry[1][index]
-
-
-def tree(paths):
-    """{path: [(name, data, type)]} -> the fake's {lower path: (subkeys, values)}, with parents."""
-    view = {}
-    for path, values in paths.items():
-        parts = path.split("\\")
-        for depth in range(1, len(parts) + 1):
-            here = "\\".join(parts[:depth]).lower()
-            subs, vals = view.setdefault(here, ([], []))
-            if depth < len(parts) and parts[depth] not in subs:
-                subs.append(parts[depth])
-        view[path.lower()][1].extend(values)
-    return view
-
-
-def test_live_source_over_fake_winreg(monkeypatch):
+def test_live_source_over_fake_winreg(monkeypatch, fake_winreg):
     base = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
     user_key = rf"HKEY_USERS\{SID}\Software\Microsoft\Windows\CurrentVersion\Uninstall"
     profile = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
-    native = tree(
-        {
-            base + r"\Far Manager 3 x64": [
-                ("DisplayName", "Far Manager 3 x64", REG_SZ),
-                ("DisplayVersion", "3.0.6364", REG_SZ),
-            ],
-            base + r"\Hidden": [
-                ("DisplayName", "Hidden", REG_SZ),
-                ("SystemComponent", 1, REG_DWORD),
-            ],
-            user_key.replace("Software", "Software\\WOW6432Node") + r"\Telegram Desktop_is1": [
-                ("DisplayName", "Telegram Desktop", REG_SZ)
-            ],
-            user_key + r"\ZoomUMX": [
-                ("DisplayName", "Zoom Workplace (64-bit)", REG_SZ),
-                ("DisplayVersion", "6.2.5 (48301)", REG_SZ),
-            ],
-            rf"HKEY_USERS\{SID}_Classes\Software": [],
-            rf"HKEY_USERS\{SID2}\Software": [],
-            profile + "\\" + SID: [("ProfileImagePath", r"C:\Users\petrova", REG_EXPAND_SZ)],
-        }
-    )
-    wow = tree(
-        {
-            base + r"\Foxit Reader": [
-                ("DisplayName", "Foxit PDF Reader", REG_SZ),
-                ("DisplayVersion", "12.1.2", REG_SZ),
-            ]
-        }
-    )
+    native = {
+        base + r"\Far Manager 3 x64": [
+            ("DisplayName", "Far Manager 3 x64", REG_SZ),
+            ("DisplayVersion", "3.0.6364", REG_SZ),
+        ],
+        base + r"\Hidden": [
+            ("DisplayName", "Hidden", REG_SZ),
+            ("SystemComponent", 1, REG_DWORD),
+        ],
+        user_key.replace("Software", "Software\\WOW6432Node") + r"\Telegram Desktop_is1": [
+            ("DisplayName", "Telegram Desktop", REG_SZ)
+        ],
+        user_key + r"\ZoomUMX": [
+            ("DisplayName", "Zoom Workplace (64-bit)", REG_SZ),
+            ("DisplayVersion", "6.2.5 (48301)", REG_SZ),
+        ],
+        rf"HKEY_USERS\{SID}_Classes\Software": [],
+        rf"HKEY_USERS\{SID2}\Software": [],
+        profile + "\\" + SID: [("ProfileImagePath", r"C:\Users\petrova", REG_EXPAND_SZ)],
+    }
+    wow = {
+        base + r"\Foxit Reader": [
+            ("DisplayName", "Foxit PDF Reader", REG_SZ),
+            ("DisplayVersion", "12.1.2", REG_SZ),
+        ]
+    }
     # SID2's Uninstall key is unreadable: a SourceError naming the key, not a crash.
-    fake = FakeWinreg({0x0100: native, 0x0200: wow}, denied=[user_key.replace(SID, SID2)])
-    monkeypatch.setitem(sys.modules, "winreg", fake)
+    fake_winreg(native, wow, denied=[user_key.replace(SID, SID2)])
     monkeypatch.setattr(uninstall, "os_is_64bit", lambda: True)
     monkeypatch.setattr(uninstall, "is_windows", lambda: True)
 
@@ -277,8 +213,7 @@ def test_live_source_over_fake_winreg(monkeypatch):
     assert "Access is denied" in error.message
 
 
-def test_winreg_reader_uses_the_view_flags(monkeypatch):
-    fake = FakeWinreg({0x0100: tree({r"HKEY_LOCAL_MACHINE\A": []}), 0x0200: tree({r"HKEY_LOCAL_MACHINE\B": []})})
-    monkeypatch.setitem(sys.modules, "winreg", fake)
+def test_winreg_reader_uses_the_view_flags(fake_winreg):
+    fake_winreg({r"HKEY_LOCAL_MACHINE\A": []}, wow={r"HKEY_LOCAL_MACHINE\B": []})
     assert WinregReader("64").subkeys("HKLM") == ["A"]
     assert WinregReader("32").subkeys("HKLM") == ["B"]

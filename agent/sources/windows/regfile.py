@@ -16,16 +16,15 @@ from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 from agent.sources.windows.registry import (
     REG_BINARY,
     REG_DWORD,
-    REG_DWORD_BIG_ENDIAN,
     REG_EXPAND_SZ,
     REG_MULTI_SZ,
-    REG_QWORD,
     REG_SZ,
     KeyNotFound,
     RegistryReader,
     RegValue,
     join_path,
     split_path,
+    typed_data,
 )
 
 HEADER_V5 = "Windows Registry Editor Version 5.00"
@@ -253,24 +252,16 @@ class _Parser:
             raise self.error(f"bad hex byte list {_shorten(text)!r}") from None
 
     def _typed(self, kind: int, raw: bytes) -> object:
-        if kind in (REG_SZ, REG_EXPAND_SZ):
-            return self._string(raw).split("\x00", 1)[0]
-        if kind == REG_MULTI_SZ:
-            return [s for s in self._string(raw).split("\x00") if s]
-        if kind in (REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_QWORD):
-            size = 8 if kind == REG_QWORD else 4
-            if len(raw) != size:
-                raise self.error(f"hex({kind:x}) needs {size} bytes, got {len(raw)}")
-            return int.from_bytes(raw, "big" if kind == REG_DWORD_BIG_ENDIAN else "little")
-        return raw
-
-    def _string(self, raw: bytes) -> str:
         """hex(2)/hex(7) bytes are UTF-16LE in version 5 exports and ANSI in REGEDIT4 ones."""
+        codec = "utf-16-le"
         if not self.unicode:
-            return raw.decode(self.ansi or guess_ansi_codepage(raw), errors="replace")
-        if len(raw) % 2:
+            codec = self.ansi or guess_ansi_codepage(raw)
+        elif kind in (REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ) and len(raw) % 2:
             raise self.error(f"odd number of bytes ({len(raw)}) in a UTF-16 string")
-        return raw.decode("utf-16-le", errors="replace")
+        try:
+            return typed_data(kind, raw, codec)
+        except ValueError as exc:
+            raise self.error(str(exc)) from None
 
 
 def _shorten(text: str, limit: int = 60) -> str:

@@ -35,6 +35,25 @@ class RegValue:
     data: Any
 
 
+_SIZED = {REG_DWORD: 4, REG_DWORD_BIG_ENDIAN: 4, REG_QWORD: 8}
+_TYPE_NAMES = {REG_DWORD: "REG_DWORD", REG_DWORD_BIG_ENDIAN: "REG_DWORD_BIG_ENDIAN", REG_QWORD: "REG_QWORD"}
+
+
+def typed_data(kind: int, raw: bytes, codec: str = "utf-16-le") -> Any:
+    """Raw value bytes as winreg gives them; ValueError when a number has the wrong size."""
+    if kind in (REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ):
+        if codec == "utf-16-le" and len(raw) % 2:
+            raw = raw[:-1]  # a stray byte some writers leave after the terminator
+        text = raw.decode(codec, errors="replace")
+        return [s for s in text.split("\x00") if s] if kind == REG_MULTI_SZ else text.split("\x00", 1)[0]
+    size = _SIZED.get(kind)
+    if size is not None:
+        if len(raw) != size:
+            raise ValueError(f"{_TYPE_NAMES[kind]} needs {size} bytes, got {len(raw)}")
+        return int.from_bytes(raw, "big" if kind == REG_DWORD_BIG_ENDIAN else "little")
+    return raw
+
+
 class KeyNotFound(KeyError):
     """The key does not exist (a normal outcome: the source is simply absent)."""
 

@@ -1,7 +1,8 @@
 """Installed programs from the Uninstall keys, filtered as Windows' "Apps & features" shows them.
 
-Read from HKLM in both registry views (64-bit and WOW6432Node), from every loaded user hive under
-HKEY_USERS, or from regedit exports of those keys (`footprint-agent collect --reg-export`).
+Read from HKLM in both registry views (64-bit and WOW6432Node) and from every user profile (the
+hives loaded under HKEY_USERS, the NTUSER.DAT files of users not logged on), or from regedit exports
+of those keys (`footprint-agent collect --reg-export`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from agent.sources.windows.registry import (
     RegistryReader,
     is_windows,
     join_path,
+    subkeys_or_empty,
     value_int,
     value_str,
+    values_or_empty,
 )
 
 SOURCE = "windows"
@@ -88,20 +91,21 @@ def upgrade_codes(reader: RegistryReader) -> Dict[str, str]:
     return found
 
 
-def user_names(reader: RegistryReader) -> Dict[str, str]:
-    """SID (upper-case) -> account name, from the profile folders in ProfileList."""
-    names = dict(WELL_KNOWN_SIDS)
-    try:
-        sids = reader.subkeys(PROFILE_LIST)
-    except (KeyNotFound, RegistryAccessError):
-        return names
-    for sid in sids:
-        try:
-            folder = value_str(reader.values(join_path(PROFILE_LIST, sid)), "ProfileImagePath")
-        except (KeyNotFound, RegistryAccessError):
-            continue
+def profiles(reader: RegistryReader) -> Dict[str, str]:
+    """SID (upper-case) -> profile folder, from ProfileList (well-known service SIDs left out)."""
+    found = {}
+    for sid in subkeys_or_empty(reader, PROFILE_LIST):
+        folder = value_str(values_or_empty(reader, join_path(PROFILE_LIST, sid)), "ProfileImagePath")
         if folder and sid.upper() not in WELL_KNOWN_SIDS:
-            names[sid.upper()] = re.split(r"[\\/]", folder.rstrip("\\/"))[-1]
+            found[sid.upper()] = folder
+    return found
+
+
+def user_names(reader: RegistryReader) -> Dict[str, str]:
+    """SID (upper-case) -> account name: the profile folder's name, as Windows derives it."""
+    names = dict(WELL_KNOWN_SIDS)
+    for sid, folder in profiles(reader).items():
+        names[sid] = re.split(r"[\\/]", folder.rstrip("\\/"))[-1]
     return names
 
 
@@ -257,12 +261,41 @@ class UninstallSource(Source):
         for sid in hives:
             if sid.lower().endswith("_classes") or sid.startswith("."):
                 continue  # *_Classes: the same users' class hives; .DEFAULT: the logon screen's
-            user = names.get(sid.upper(), sid)
-            for uninstall in USER_UNINSTALLS:
-                path = join_path("HKEY_USERS", sid, uninstall)
-                entries += read_uninstall_key(native, path, None, user, True, codes, result)
+            entries += user_entries(native, sid, names.get(sid.upper(), sid), codes, result)
+        loaded = {sid.upper() for sid in hives}
+        for sid, folder in profiles(native).items():
+            if sid not in loaded:
+                entries += self._logged_off_user(sid, folder, names[sid], codes, result)
         result.items = dedupe(entries)
         return result
+
+    @staticmethod
+    def _logged_off_user(
+        sid: str, folder: str, user: str, codes: Dict[str, str], result: SourceResult
+    ) -> List[Tuple[str, SoftwareItem]]:
+        """A user who is not logged on: their NTUSER.DAT is read as a file, never loaded."""
+        from agent.sources.windows.hive import HiveReader
+
+        path = os.path.join(os.path.expandvars(folder), "NTUSER.DAT")
+        try:
+            hive = HiveReader(path, join_path("HKEY_USERS", sid))
+        except FileNotFoundError:
+            return []  # a profile that was never used, or a roaming one not on this disk
+        except OSError as exc:
+            result.errors.append(SourceError(SOURCE, f"cannot read the user hive: {exc}", path))
+            return []
+        return user_entries(hive, sid, user, codes, result)
+
+
+def user_entries(
+    reader: RegistryReader, sid: str, user: str, codes: Dict[str, str], result: SourceResult
+) -> List[Tuple[str, SoftwareItem]]:
+    """The per-user Uninstall keys of one hive mounted at HKEY_USERS\\<SID>."""
+    entries: List[Tuple[str, SoftwareItem]] = []
+    for uninstall in USER_UNINSTALLS:
+        path = join_path("HKEY_USERS", sid, uninstall)
+        entries += read_uninstall_key(reader, path, None, user, True, codes, result)
+    return entries
 
 
 def collect_from_exports(paths: Iterable[str], encoding: Optional[str] = None) -> SourceResult:
