@@ -45,10 +45,11 @@ def load_index(
     directory = cache_dir()
     path = directory / f"catalog-{_key(local_dirs, shipped_dir)}.pickle"
     try:
-        with open(path, "rb") as fh:
-            index = pickle.load(fh)
-        if isinstance(index, CatalogIndex):
-            return index
+        if _private(directory) and _private(path):
+            with open(path, "rb") as fh:
+                index = pickle.load(fh)
+            if isinstance(index, CatalogIndex):
+                return index
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         pass
     index = CatalogIndex(load_catalog(local_dirs, shipped_dir))
@@ -56,10 +57,17 @@ def load_index(
     return index
 
 
+def _private(path: Path) -> bool:
+    """Unpickling runs code: only trust files and directories that are ours and writable by nobody else."""
+    stat = path.stat()
+    owner_ok = not hasattr(os, "getuid") or stat.st_uid == os.getuid()
+    return owner_ok and not stat.st_mode & 0o022
+
+
 def _store(directory: Path, path: Path, index: CatalogIndex) -> None:
     """Write atomically (temp file + rename) and drop older cache files; a read-only cache dir is not an error."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=directory, prefix=".catalog-", delete=False) as fh:
             pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(fh.name, path)

@@ -189,3 +189,23 @@ def test_fast_entry_hands_everything_else_to_the_full_cli(sample_env, write_cata
         main()
     assert exited.value.code == 2
     assert "broken.toml: vendor 'x': country 'ZZ'" in capsys.readouterr().err
+
+
+def test_cache_in_a_shared_directory_is_not_trusted(sample_catalog_dir, tmp_path, monkeypatch):
+    """Another user could plant a pickle in a group/world-writable cache directory: it is never loaded."""
+    import pickle
+
+    from server.catalog.cache import load_index
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("FOOTPRINT_CACHE_DIR", str(shared))
+    forged = load_index(shipped_dir=sample_catalog_dir)
+    forged.catalog.vendors["microsoft"].country = "RU"
+    (planted,) = shared.glob("catalog-*.pickle")
+    planted.write_bytes(pickle.dumps(forged))
+    assert load_index(shipped_dir=sample_catalog_dir).catalog.country_of("microsoft") == "US"
+    shared.chmod(0o700)
+    planted.write_bytes(pickle.dumps(forged))
+    assert load_index(shipped_dir=sample_catalog_dir).catalog.country_of("microsoft") == "RU"  # ours: trusted
