@@ -19,6 +19,7 @@ SOURCES = {
         "agent.sources.dpkg:DpkgSource",
         "agent.sources.rpm:RpmSource",
         "agent.sources.snap:SnapSource",
+        "agent.sources.flatpak:FlatpakSource",
     ],
     "win32": ["agent.sources.windows.uninstall:UninstallSource", "agent.sources.msix:MsixSource"],
     "darwin": [
