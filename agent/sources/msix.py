@@ -15,7 +15,6 @@ import ntpath
 import re
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
@@ -48,15 +47,17 @@ POWERSHELL_QUERY = (
 )
 
 
-@dataclass
 class PackageId:
     """The parts of a PackageFullName: Name_Version_Architecture_ResourceId_PublisherId."""
 
-    name: str
-    version: str
-    arch: str
-    resource_id: str
-    publisher_id: str
+    __slots__ = ("name", "version", "arch", "resource_id", "publisher_id")
+
+    def __init__(self, name: str, version: str, arch: str, resource_id: str, publisher_id: str) -> None:
+        self.name = name
+        self.version = version
+        self.arch = arch
+        self.resource_id = resource_id
+        self.publisher_id = publisher_id
 
     @property
     def family_name(self) -> str:
@@ -91,13 +92,15 @@ def publisher_name(dn: Optional[str]) -> Optional[str]:
     return dn.strip() or None
 
 
-@dataclass
 class Manifest:
     """What the Settings app's filter needs from AppxManifest.xml."""
 
-    publisher: Optional[str]
-    framework: bool
-    resource: bool
+    __slots__ = ("publisher", "framework", "resource")
+
+    def __init__(self, publisher: Optional[str], framework: bool, resource: bool) -> None:
+        self.publisher = publisher
+        self.framework = framework
+        self.resource = resource
 
 
 def parse_manifest(data: bytes) -> Manifest:

@@ -10,7 +10,6 @@ come in whole words (Cyrillic) and cp1252 when they sit inside Latin words ("Soc
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 from agent.sources.windows.registry import (
@@ -95,11 +94,13 @@ def _decode(raw: bytes, codec: str, path: str, hint: str = "") -> str:
         raise RegFileError(path, None, f"unknown encoding {codec!r}") from None
 
 
-@dataclass
 class _Key:
-    name: str
-    values: Dict[str, RegValue] = field(default_factory=dict)
-    children: Dict[str, _Key] = field(default_factory=dict)
+    __slots__ = ("name", "values", "children")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.values: Dict[str, RegValue] = {}
+        self.children: Dict[str, _Key] = {}
 
 
 # One parsed line's effect: ("key", path, None), ("delete-key", path, None),

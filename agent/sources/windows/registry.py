@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 # Value types, numbered as winreg numbers them.
@@ -26,13 +25,22 @@ ROOT_ALIASES = {
 }
 
 
-@dataclass
 class RegValue:
-    """A typed value: str (SZ, EXPAND_SZ), str list (MULTI_SZ), int (DWORD, QWORD), else bytes."""
+    """A typed value: str (SZ, EXPAND_SZ), str list (MULTI_SZ), int (DWORD, QWORD), else bytes.
 
-    name: str
-    type: int
-    data: Any
+    A slotted class, not a dataclass: exports hold tens of thousands of values, and the agent
+    keeps `dataclasses` off its start-up path (see agent/sources/base.py).
+    """
+
+    __slots__ = ("name", "type", "data")
+
+    def __init__(self, name: str, type: int, data: Any) -> None:
+        self.name = name
+        self.type = type
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"RegValue({self.name!r}, {self.type}, {self.data!r})"
 
 
 _SIZED = {REG_DWORD: 4, REG_DWORD_BIG_ENDIAN: 4, REG_QWORD: 8}
