@@ -1,0 +1,90 @@
+"""Benchmark: `footprint-agent collect` against `fusioninventory-inventory` on this machine.
+
+Runs the two alternately N times, each in a fresh process, and prints the median wall time and the
+median peak RSS of each, with our ratio next to the targets of issue 2 (at most 1/4 of the peer's
+wall time, at most 1/2 of its peak memory). Installs nothing: the peer comes from
+`apt-get install -y fusioninventory-agent`.
+
+    .venv/bin/python bench/collect.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from typing import List, Tuple
+
+WALL_TARGET = 0.25
+MEMORY_TARGET = 0.5
+
+
+def measure(command: List[str]) -> Tuple[float, int]:
+    """(wall seconds, peak RSS bytes) of one run; RSS is the largest of the process and its children."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} exited with {process.returncode}")
+    return wall, usage.ru_maxrss * 1024
+
+
+def software_counts(ours: List[str], theirs: List[str]) -> Tuple[int, int]:
+    """How many programs each tool reports, so the times compare like with like."""
+    report = subprocess.run(ours, capture_output=True, check=True).stdout
+    xml = subprocess.run(theirs, capture_output=True, check=True).stdout
+    return len(json.loads(report)["software"]), xml.count(b"<SOFTWARES>")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="runs of each tool (default 7)")
+    parser.add_argument(
+        "--agent",
+        default=os.path.join(os.path.dirname(sys.executable), "footprint-agent"),
+        help="footprint-agent executable (default: next to this Python)",
+    )
+    parser.add_argument("--peer", default="fusioninventory-inventory", help="peer executable")
+    options = parser.parse_args()
+    peer = shutil.which(options.peer)
+    if peer is None:
+        sys.exit(f"{options.peer} not found: apt-get install -y fusioninventory-agent")
+    ours, theirs = [options.agent, "collect"], [peer]
+
+    runs = {"footprint-agent collect": [], "fusioninventory-inventory": []}
+    for run in range(options.runs):
+        order = [("footprint-agent collect", ours), ("fusioninventory-inventory", theirs)]
+        for label, command in order if run % 2 == 0 else reversed(order):
+            runs[label].append(measure(command))
+
+    print(
+        f"{options.runs} runs each, alternating, on {os.uname().nodename} ({os.cpu_count()} CPUs)"
+    )
+    our_count, peer_count = software_counts(ours, theirs)
+    print(f"software items: footprint-agent {our_count}, fusioninventory {peer_count}")
+    medians = {}
+    print(f"{'tool':28} {'median wall':>12} {'median peak RSS':>16}")
+    for label, samples in runs.items():
+        wall = statistics.median(s[0] for s in samples)
+        rss = statistics.median(s[1] for s in samples)
+        medians[label] = (wall, rss)
+        print(f"{label:28} {wall:>10.3f} s {rss / 2**20:>12.1f} MiB")
+    (our_wall, our_rss), (peer_wall, peer_rss) = medians.values()
+    for what, ratio, target in (
+        ("wall time", our_wall / peer_wall, WALL_TARGET),
+        ("peak memory", our_rss / peer_rss, MEMORY_TARGET),
+    ):
+        verdict = "meets" if ratio <= target else "MISSES"
+        print(f"{what:12} ours/peer = {ratio:.3f}  (target <= {target}: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
