@@ -92,10 +92,12 @@ class MacAppsSource(Source):
                 item = self._read(bundle, user, result)
                 if item is not None:
                     found.append((bundle, item))
-        if found and shutil.which("codesign"):
+        # Apple's own apps in /System carry no Team ID ("not set"): no process spent on them.
+        signed = [(bundle, item) for bundle, item in found if not (item.location or "").startswith("/System/")]
+        if signed and shutil.which("codesign"):
             with ThreadPoolExecutor(max_workers=CODESIGN_WORKERS) as pool:
-                teams = pool.map(codesign_team_id, [bundle for bundle, _ in found])
-                for (_, item), team in zip(found, teams):
+                teams = pool.map(codesign_team_id, [bundle for bundle, _ in signed])
+                for (_, item), team in zip(signed, teams):
                     if team:
                         item.extra["team_id"] = team
         result.items = [item for _, item in found]

@@ -127,16 +127,19 @@ def test_bundles_in_system_and_user_folders(mac_root, monkeypatch):
 
 
 def test_team_ids_from_codesign(mac_root, monkeypatch):
-    outputs = {"zoom.us.app": CODESIGN_ZOOM, "Calculator.app": CODESIGN_APPLE}
+    outputs = {"zoom.us.app": CODESIGN_ZOOM, "Telegram.app": CODESIGN_APPLE.replace("not set", "6N38VWS5BX")}
     monkeypatch.setattr(macos_apps.shutil, "which", lambda tool: "/usr/bin/" + tool)
+    asked = []
     monkeypatch.setattr(
         macos_apps,
         "codesign_team_id",
-        lambda bundle: parse_codesign(outputs.get(Path(bundle).name, "")),
+        lambda bundle: asked.append(Path(bundle).name) or parse_codesign(outputs.get(Path(bundle).name, "")),
     )
     items = {i.id: i for i in MacAppsSource(str(mac_root)).collect().items}
+    assert "Calculator.app" not in asked and "zoom.us.app" in asked  # /System apps are Apple's
     assert items["us.zoom.xos"].extra == {"team_id": "BJ4HAAB9B3"}
-    assert items["com.apple.calculator"].extra == {}  # Apple's own: "not set"
+    assert items["com.apple.calculator"].extra == {}
+    assert items["ru.keepcoder.Telegram"].extra == {"team_id": "6N38VWS5BX"}  # in ~/Applications
     assert items["ru.yandex.telemost"].extra == {}
 
 

@@ -74,18 +74,10 @@ def unpack_guid(packed: str) -> str:
 def upgrade_codes(reader: RegistryReader) -> Dict[str, str]:
     """ProductCode -> UpgradeCode, from the packed GUIDs under Classes\\Installer\\UpgradeCodes."""
     found: Dict[str, str] = {}
-    try:
-        packed_upgrades = reader.subkeys(UPGRADE_CODES)
-    except (KeyNotFound, RegistryAccessError):
-        return found
-    for packed_upgrade in packed_upgrades:
+    for packed_upgrade in subkeys_or_empty(reader, UPGRADE_CODES):
         if not _PACKED.fullmatch(packed_upgrade):
             continue
-        try:
-            products = reader.values(join_path(UPGRADE_CODES, packed_upgrade))
-        except (KeyNotFound, RegistryAccessError):
-            continue
-        for value in products.values():
+        for value in values_or_empty(reader, join_path(UPGRADE_CODES, packed_upgrade)).values():
             if _PACKED.fullmatch(value.name):
                 found[unpack_guid(value.name)] = unpack_guid(packed_upgrade)
     return found
@@ -154,11 +146,12 @@ def entry_item(
     codes: Dict[str, str],
 ) -> Optional[SoftwareItem]:
     """One Uninstall subkey as a SoftwareItem, or None when Windows would not list it."""
-    if not is_listed(values):
+    name = value_str(values, "DisplayName")
+    if name is None or not is_listed(values):
         return None
     product_code = key_name.upper() if _GUID.fullmatch(key_name) else None
     item = SoftwareItem(
-        name=value_str(values, "DisplayName") or key_name,
+        name=name,
         version=display_version(values),
         source=SOURCE,
         publisher=value_str(values, "Publisher"),
