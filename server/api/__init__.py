@@ -1,0 +1,1 @@
+"""HTTP routers of the collector, one module per resource, and their shared dependencies."""

@@ -1,0 +1,113 @@
+"""The admin REST API (admin token): hosts, one host, software titles, tokens, host removal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import List, Optional
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import Engine, select
+
+from server.api.deps import Admin, admin, get_engine, writing_admin
+from server.api.errors import ApiError
+from server.schemas import TokenCreate
+from server.store import credentials, queries
+from server.store.db import as_utc
+from server.store.tables import tokens
+
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+
+
+def _tag_pairs(tag: List[str]) -> List[tuple]:
+    try:
+        return queries.parse_tag_filters(tag)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_filter", str(exc)) from None
+
+
+@router.get("/hosts")
+def list_hosts(
+    os: Optional[str] = Query(None, max_length=64, description="OS family, distro id or name"),
+    tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
+    not_seen_days: Optional[float] = Query(None, ge=0),
+    limit: int = Query(1000, ge=1, le=100_000),
+    offset: int = Query(0, ge=0),
+    engine: Engine = Depends(get_engine),
+    _: Admin = Depends(admin),
+) -> dict:
+    with engine.connect() as conn:
+        rows = queries.list_hosts(conn, os, _tag_pairs(tag), not_seen_days, limit, offset)
+    return {"hosts": rows}
+
+
+@router.get("/hosts/{host_id}")
+def get_host(host_id: str, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)):
+    with engine.connect() as conn:
+        host = queries.get_host(conn, host_id)
+    if host is None:
+        raise ApiError(404, "not_found", f"no host {host_id!r} (removed, or never enrolled)")
+    return host
+
+
+@router.delete("/hosts/{host_id}")
+def remove_host(
+    host_id: str,
+    purge: bool = False,
+    engine: Engine = Depends(get_engine),
+    _: Admin = Depends(writing_admin),
+) -> dict:
+    """Lock the host's agent out at once; `purge` also deletes its inventory and history."""
+    if not credentials.remove_host(engine, host_id, purge):
+        raise ApiError(404, "not_found", f"no host {host_id!r}")
+    return {"removed": host_id, "purged": purge}
+
+
+@router.get("/software")
+def software(
+    name: Optional[str] = Query(None, max_length=255, description="part of the name"),
+    source: Optional[str] = Query(None, max_length=32),
+    os: Optional[str] = Query(None, max_length=64),
+    tag: List[str] = Query([]),
+    limit: int = Query(1000, ge=1, le=100_000),
+    engine: Engine = Depends(get_engine),
+    _: Admin = Depends(admin),
+) -> dict:
+    with engine.connect() as conn:
+        rows = queries.software_titles_with_counts(conn, name, source, os, _tag_pairs(tag), limit)
+    return {"software": rows}
+
+
+@router.get("/tokens")
+def list_tokens(engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
+    return {"tokens": token_rows(engine)}
+
+
+def token_rows(engine: Engine) -> List[dict]:
+    """Tokens without their hashes, newest first."""
+    columns = [c for c in tokens.c if c.name != "token_hash"]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*columns).order_by(tokens.c.id.desc()))
+        return [
+            {k: as_utc(v) if isinstance(v, datetime) else v for k, v in r._mapping.items()}
+            for r in rows
+        ]
+
+
+@router.post("/tokens", status_code=201)
+def create_token(
+    body: TokenCreate, engine: Engine = Depends(get_engine), _: Admin = Depends(writing_admin)
+) -> dict:
+    """The secret is in this answer only; the collector keeps its hash."""
+    new = credentials.create_token(
+        engine, body.kind, body.name, body.read_only, body.expires_at, body.tags
+    )
+    return {"id": new.id, "kind": body.kind, "secret": new.secret}
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_token(
+    token_id: int, engine: Engine = Depends(get_engine), _: Admin = Depends(writing_admin)
+) -> dict:
+    if not credentials.revoke_token(engine, token_id):
+        raise ApiError(404, "not_found", f"no live token {token_id}")
+    return {"revoked": token_id}

@@ -1,0 +1,108 @@
+"""The agent's side of docs/protocol.md: enroll, check in, send a report."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from server.api.body import read_json_body
+from server.api.deps import find_token, get_engine, get_settings, host_of_key
+from server.api.errors import ApiError, describe_validation
+from server.api.ops import Timer
+from server.schemas import (
+    CheckinRequest,
+    CheckinResponse,
+    EnrollRequest,
+    EnrollResponse,
+    ReportResponse,
+)
+from server.settings import Settings
+from server.store import ingest
+from server.store.credentials import HostRemoved, enroll_host
+from server.store.db import utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["agent"])
+
+
+@router.post("/enroll", status_code=201, response_model=EnrollResponse)
+def enroll(
+    body: EnrollRequest,
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
+) -> EnrollResponse:
+    """Exchange an enrollment secret for this host's own key (shown once)."""
+    token = find_token(engine, body.secret, "enroll", utcnow())
+    if token is None:
+        raise ApiError(401, "unauthorized", "unknown, expired or revoked enrollment secret")
+    try:
+        key = enroll_host(engine, token, body.host_id, body.hostname)
+    except HostRemoved:
+        raise ApiError(
+            403, "host_removed", f"host {body.host_id} was removed by an administrator"
+        ) from None
+    return EnrollResponse(
+        host_id=body.host_id, host_key=key, next_checkin_seconds=settings.next_checkin_seconds()
+    )
+
+
+def _own_host(claimed: str, key_host: str) -> None:
+    if claimed != key_host:
+        raise ApiError(403, "wrong_host", f"this key belongs to another host than {claimed}")
+
+
+@router.post("/checkin", response_model=CheckinResponse)
+def checkin(
+    body: CheckinRequest,
+    host_id: str = Depends(host_of_key),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
+) -> CheckinResponse:
+    """Cheap liveness: only last-seen changes, unless the inventory hash differs."""
+    _own_host(body.host_id, host_id)
+    try:
+        full = ingest.checkin(engine, host_id, body.inventory_hash, body.agent_version)
+    except ingest.HostGone:
+        raise ApiError(401, "unauthorized", "the host was removed") from None
+    return CheckinResponse(full_report=full, next_checkin_seconds=settings.next_checkin_seconds())
+
+
+@router.post("/reports", response_model=ReportResponse)
+async def reports(
+    request: Request,
+    host_id: str = Depends(host_of_key),
+    engine: Engine = Depends(get_engine),
+    settings: Settings = Depends(get_settings),
+) -> ReportResponse:
+    """A full `footprint.report/1`, JSON or gzip; stored in one transaction, once per report_id."""
+    body = await read_json_body(request, settings.max_body_bytes, settings.max_inflated_bytes)
+    parsed = await run_in_threadpool(_parse, body)
+    _own_host(parsed.report.host.id, host_id)
+    try:
+        with Timer(request.app.state.ingest_latency):
+            result = await run_in_threadpool(ingest.ingest_report, engine, parsed, host_id)
+    except ingest.HostGone:
+        raise ApiError(401, "unauthorized", "the host was removed") from None
+    return ReportResponse(
+        accepted=True,
+        duplicate=result.duplicate,
+        next_checkin_seconds=settings.next_checkin_seconds(),
+    )
+
+
+def _parse(body: bytes) -> ingest.ParsedReport:
+    try:
+        return ingest.parse_report(body)
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"the body is not UTF-8: {exc.reason}") from None
+    except RecursionError:
+        raise ApiError(400, "too_deep", "the JSON is nested too deeply") from None
+    except ingest.UnstorableText as exc:
+        raise ApiError(400, "invalid_text", str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
+    except ValidationError as exc:
+        raise ApiError(422, "invalid_report", describe_validation(exc.errors())) from None

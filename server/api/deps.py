@@ -1,0 +1,83 @@
+"""Dependencies shared by the routers: settings, the database engine, and the two credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, or_, select
+
+from server.api.errors import ApiError
+from server.auth import hash_secret
+from server.settings import Settings
+from server.store.db import utcnow
+from server.store.tables import host_keys, hosts, tokens
+
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def bearer(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise ApiError(
+            401, "unauthorized", "send the key as `Authorization: Bearer <key>`", CHALLENGE
+        )
+    return value.strip()
+
+
+def host_of_key(key: str = Depends(bearer), engine: Engine = Depends(get_engine)) -> str:
+    """The host a key belongs to; 401 for an unknown or revoked key or a removed host."""
+    query = (
+        select(host_keys.c.host_id)
+        .join(hosts, hosts.c.id == host_keys.c.host_id)
+        .where(
+            host_keys.c.key_hash == hash_secret(key),
+            host_keys.c.revoked_at.is_(None),
+            hosts.c.revoked.is_(False),
+        )
+    )
+    with engine.connect() as conn:
+        host_id = conn.execute(query).scalar()
+    if host_id is None:
+        raise ApiError(401, "unauthorized", "unknown or revoked host key", CHALLENGE)
+    return host_id
+
+
+@dataclass(frozen=True)
+class Admin:
+    token_id: int
+    read_only: bool
+
+
+def find_token(engine: Engine, secret: str, kind: str, now: datetime):
+    """The live (not revoked, not expired) token of `kind` matching `secret`, or None."""
+    query = select(tokens).where(
+        tokens.c.token_hash == hash_secret(secret),
+        tokens.c.kind == kind,
+        tokens.c.revoked_at.is_(None),
+        or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now),
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).first()
+
+
+def admin(token: str = Depends(bearer), engine: Engine = Depends(get_engine)) -> Admin:
+    row = find_token(engine, token, "admin", utcnow())
+    if row is None:
+        raise ApiError(401, "unauthorized", "unknown, expired or revoked admin token", CHALLENGE)
+    return Admin(row.id, row.read_only)
+
+
+def writing_admin(who: Admin = Depends(admin)) -> Admin:
+    if who.read_only:
+        raise ApiError(403, "read_only", "this admin token is read-only")
+    return who

@@ -1,0 +1,81 @@
+"""Every error answer is JSON `{"error", "detail"}`; rejected agent calls are counted."""
+
+from __future__ import annotations
+
+import logging
+from typing import Dict, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server.store.db import write_transaction
+from server.store.upsert import bump
+
+log = logging.getLogger("footprint.api")
+RETRY_AFTER_SECONDS = 5
+
+
+class ApiError(Exception):
+    """An answer that names the problem: `code` is stable for programs, `detail` is for people."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, headers: Optional[Dict[str, str]] = None
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers
+
+
+def describe_validation(errors: list, limit: int = 5) -> str:
+    """pydantic errors as `software[3].name: String should have at most 512 characters; …`."""
+    parts = []
+    for err in errors[:limit]:
+        path = ""
+        for loc in err.get("loc", ()):
+            if loc == "body":
+                continue
+            path += f"[{loc}]" if isinstance(loc, int) else (f".{loc}" if path else str(loc))
+        parts.append(f"{path or 'body'}: {err.get('msg')}")
+    more = f" (and {len(errors) - limit} more)" if len(errors) > limit else ""
+    return "; ".join(parts) + more
+
+
+def _answer(request: Request, status: int, code: str, detail: str, headers=None) -> JSONResponse:
+    if request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/admin"):
+        _count_rejection(request, code)
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+
+def _count_rejection(request: Request, code: str) -> None:
+    try:
+        with write_transaction(request.app.state.engine) as conn:
+            bump(conn, f'footprint_rejected_total{{reason="{code}"}}')
+    except OperationalError:  # the database is what failed: the answer matters more than the count
+        log.warning("could not count a rejected request (%s)", code)
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return _answer(request, exc.status, exc.code, exc.detail, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        return _answer(request, 422, "invalid_body", describe_validation(list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _answer(request, exc.status_code, code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError):
+        log.error("database unavailable: %s", exc.orig)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return JSONResponse(
+            {"error": "unavailable", "detail": "the database is unavailable or busy; retry later"},
+            status_code=503,
+            headers=headers,
+        )

@@ -1,0 +1,42 @@
+"""The collector FastAPI application: `create_app(settings)`, and `app_from_env` for workers."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from server import __version__
+from server.api import admin, agent, ops
+from server.api.errors import install_handlers
+from server.settings import Settings
+from server.store import migrate
+from server.store.db import make_engine
+
+log = logging.getLogger("footprint")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The app on `settings.db_url`; refuses an un-migrated database unless it is embedded."""
+    engine = make_engine(settings.db_url, settings.pool_size)
+    if settings.embedded and migrate.current_revision(engine) != migrate.head_revision():
+        log.info("initialising the embedded database at %s", engine.url.database)
+        migrate.upgrade(engine)
+    migrate.check_migrated(engine)
+    app = FastAPI(
+        title="Footprint collector",
+        version=__version__,
+        description="Receives endpoint inventories and totals the foreign-software footprint.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.ingest_latency = ops.LatencyHistogram()
+    install_handlers(app)
+    for router in (agent.router, admin.router, ops.router):
+        app.include_router(router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (one per worker): settings from FOOTPRINT_* variables."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,1 @@
+"""The collector's storage: tables, engines, migrations, ingest and named queries."""

@@ -1,0 +1,100 @@
+"""Engines for embedded SQLite in a data directory, or PostgreSQL through psycopg 3."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, Optional
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DEFAULT_DATA_DIR = "./footprint-data"
+SQLITE_FILE = "footprint.db"
+BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseUrlError(ValueError):
+    """A --db value that names no supported database."""
+
+
+def data_dir_from_env(data_dir: Optional[str] = None) -> Path:
+    """--data-dir, else FOOTPRINT_DATA, else ./footprint-data."""
+    return Path(data_dir or os.environ.get("FOOTPRINT_DATA") or DEFAULT_DATA_DIR)
+
+
+def resolve_url(db: Optional[str], data_dir: Optional[str] = None) -> tuple[str, bool]:
+    """The SQLAlchemy URL for --db (else the embedded default), and whether it is that default."""
+    if not db:
+        directory = data_dir_from_env(data_dir)
+        return f"sqlite:///{directory.resolve() / SQLITE_FILE}", True
+    if db.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + db.split("://", 1)[1], False
+    if db.startswith(("postgresql+psycopg://", "sqlite:///")):
+        return db, False
+    raise DatabaseUrlError(
+        f"--db {db.split('@')[-1]!r}: expected postgresql://user@host/dbname or sqlite:///path"
+    )
+
+
+def make_engine(url: str, pool_size: int = 8) -> Engine:
+    """An engine with the collector's connection settings for SQLite or PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database, pool_size)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str, path: Optional[str], pool_size: int) -> Engine:
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # SQLAlchemy's begin event below issues BEGIN itself
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the lock up front so that read-then-write transactions never deadlock.
+        write = conn.get_execution_options().get("footprint_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: on SQLite it holds the write lock from its first statement."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(footprint_write=True)
+        with conn.begin():
+            yield conn
+
+
+def is_sqlite(conn_or_engine) -> bool:
+    return conn_or_engine.dialect.name == "sqlite"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: Optional[datetime]) -> Optional[datetime]:
+    """Timestamps come back naive from SQLite; they are stored in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=timezone.utc)

@@ -1,0 +1,337 @@
+"""Storing reports: one transaction each, idempotent by report_id, diffed into events.
+
+Two reports of one host never interleave: the host row is locked first (SELECT … FOR UPDATE on
+PostgreSQL; on SQLite the transaction holds the write lock from its first statement).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Dict, List, Optional, Tuple
+
+from sqlalchemy import Connection, Engine, delete, select, tuple_, update
+
+from agent.report import inventory_hash
+from server.schemas import Report, SoftwareItem
+from server.store.db import as_utc, utcnow, write_transaction
+from server.store.tables import (
+    host_disks,
+    host_interfaces,
+    host_software,
+    hosts,
+    raw_reports,
+    reports_seen,
+    software_events,
+    software_titles,
+    title_key,
+)
+from server.store.upsert import bump, insert_for, upsert
+
+CHUNK = 500  # keys per IN (…) list, well under SQLite's bound-parameter limit
+
+
+class HostGone(Exception):
+    """The host was removed (or never enrolled) while its report was on the way."""
+
+
+@dataclass
+class ParsedReport:
+    """A validated report with what the collector derives from its raw form."""
+
+    report: Report
+    body: str
+    inventory_hash: str
+
+
+@dataclass
+class IngestResult:
+    duplicate: bool = False
+    applied: bool = False
+    installed: int = 0
+    removed: int = 0
+
+
+def parse_report(body: bytes) -> ParsedReport:
+    """Validate a report body; its hash is recomputed from the raw document, as the agent does."""
+    raw = json.loads(body)
+    if _SUSPECT_ESCAPE.search(body):  # escapes can carry what no database column may hold
+        _refuse_unstorable_text(raw)
+    report = Report.model_validate(raw)
+    return ParsedReport(report, body.decode("utf-8"), inventory_hash(raw))
+
+
+class UnstorableText(ValueError):
+    """A string with a NUL character or a lone UTF-16 surrogate."""
+
+
+_SUSPECT_ESCAPE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+
+
+def _refuse_unstorable_text(value) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable_text(key)
+            _refuse_unstorable_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_unstorable_text(item)
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise UnstorableText(f"a string contains a NUL character (\\u0000): {value[:60]!r}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnstorableText(f"a string has a lone UTF-16 surrogate: {value[:60]!r}") from None
+
+
+def ingest_report(engine: Engine, parsed: ParsedReport, host_id: str) -> IngestResult:
+    """Store `parsed` for `host_id` (the host its key belongs to) in one transaction."""
+    with write_transaction(engine) as conn:
+        return _ingest(conn, parsed, host_id, utcnow())
+
+
+def _ingest(conn: Connection, parsed: ParsedReport, host_id: str, now: datetime) -> IngestResult:
+    report = parsed.report
+    host = _lock_host(conn, host_id)
+    if host is None:
+        raise HostGone(host_id)
+    stale = host.collected_at is not None and report.collected_at < as_utc(host.collected_at)
+    seen = insert_for(conn, reports_seen).on_conflict_do_nothing(index_elements=["report_id"])
+    row = {"report_id": report.report_id, "host_id": host_id, "received_at": now}
+    seen = seen.returning(reports_seen.c.report_id)
+    if conn.execute(seen, {**row, "applied": not stale}).first() is None:
+        return IngestResult(duplicate=True)
+    bump(conn, "footprint_reports_total")
+    if stale:  # an older report overtaken by a newer one: counted, not applied
+        conn.execute(update(hosts).where(hosts.c.id == host_id).values(last_seen=now))
+        return IngestResult()
+    first = host.collected_at is None
+    installed, removed, count = _apply_software(conn, host_id, report, first)
+    _apply_facts(conn, host_id, parsed, count, now)
+    upsert(
+        conn,
+        raw_reports,
+        [
+            {
+                "host_id": host_id,
+                "report_id": report.report_id,
+                "received_at": now,
+                "body": parsed.body,
+            }
+        ],
+        keys=["host_id"],
+        update=["report_id", "received_at", "body"],
+    )
+    return IngestResult(applied=True, installed=installed, removed=removed)
+
+
+def _lock_host(conn: Connection, host_id: str):
+    query = select(hosts.c.id, hosts.c.collected_at).where(
+        hosts.c.id == host_id, hosts.c.revoked.is_(False)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+ItemKey = Tuple[int, str]  # (title id, user)
+
+
+def _apply_software(
+    conn: Connection, host_id: str, report: Report, first: bool
+) -> Tuple[int, int, int]:
+    """Bring host_software to the report's list; write an event per difference."""
+    ids = _title_ids(conn, report.software, report.collected_at)
+    wanted: Dict[ItemKey, dict] = {}
+    for item in report.software:
+        title_id = ids[_key(item)]
+        user = item.user or ""
+        wanted[(title_id, user)] = {
+            "host_id": host_id,
+            "title_id": title_id,
+            "username": user,
+            "scope": item.scope,
+            "install_date": item.install_date,
+            "location": item.location,
+        }
+    stored = {} if first else _stored_links(conn, host_id)
+    added = [row for key, row in wanted.items() if key not in stored]
+    gone = [key for key in stored if key not in wanted]
+    changed = [row for key, row in wanted.items() if key in stored and stored[key] != _attrs(row)]
+    if gone:
+        for start in range(0, len(gone), CHUNK):
+            conn.execute(
+                delete(host_software).where(
+                    host_software.c.host_id == host_id,
+                    tuple_(host_software.c.title_id, host_software.c.username).in_(
+                        gone[start : start + CHUNK]
+                    ),
+                )
+            )
+    if added:
+        conn.execute(host_software.insert(), added)
+    if changed:
+        upsert(conn, host_software, changed, ["host_id", "title_id", "username"], _ATTRS)
+    events = [
+        _event(host_id, r["title_id"], r["username"], "install", report, first) for r in added
+    ]
+    events += [_event(host_id, t, u, "remove", report, False) for t, u in gone]
+    if events:
+        conn.execute(software_events.insert(), events)
+    return len(added), len(gone), len(wanted)
+
+
+_ATTRS = ("scope", "install_date", "location")
+
+
+def _attrs(row: dict) -> tuple:
+    return tuple(row[a] for a in _ATTRS)
+
+
+def _stored_links(conn: Connection, host_id: str) -> Dict[ItemKey, tuple]:
+    cols = host_software.c
+    rows = conn.execute(
+        select(cols.title_id, cols.username, *(cols[a] for a in _ATTRS)).where(
+            cols.host_id == host_id
+        )
+    )
+    return {(r[0], r[1]): tuple(r[2:]) for r in rows}
+
+
+def _event(host_id: str, title_id: int, user: str, kind: str, report: Report, first: bool) -> dict:
+    return {
+        "host_id": host_id,
+        "title_id": title_id,
+        "username": user,
+        "kind": kind,
+        "at": report.collected_at,
+        "initial": first,
+        "report_id": report.report_id,
+    }
+
+
+def _key(item: SoftwareItem) -> str:
+    return title_key(item.name, item.version, item.source, item.publisher, item.arch, item.id)
+
+
+def _title_ids(conn: Connection, items: List[SoftwareItem], seen_at: datetime) -> Dict[str, int]:
+    """The id of every distinct title in `items`, inserting the ones never seen before."""
+    by_key = {_key(item): item for item in items}
+    ids = _existing_titles(conn, list(by_key))
+    missing = [k for k in by_key if k not in ids]
+    if missing:
+        rows = [_title_row(k, by_key[k], seen_at) for k in missing]
+        stmt = insert_for(conn, software_titles).on_conflict_do_nothing(
+            index_elements=["title_key"]
+        )
+        conn.execute(stmt, rows)
+        ids.update(_existing_titles(conn, missing))  # also those a concurrent report inserted
+    return ids
+
+
+def _existing_titles(conn: Connection, keys: List[str]) -> Dict[str, int]:
+    found: Dict[str, int] = {}
+    cols = software_titles.c
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        query = select(cols.title_key, cols.id).where(cols.title_key.in_(chunk))
+        found.update(conn.execute(query).tuples().all())
+    return found
+
+
+def _title_row(key: str, item: SoftwareItem, seen_at: datetime) -> dict:
+    return {
+        "title_key": key,
+        "name": item.name,
+        "version": item.version,
+        "source": item.source,
+        "publisher": item.publisher,
+        "arch": item.arch,
+        "package_id": item.id,
+        "first_seen": seen_at,
+    }
+
+
+def _apply_facts(
+    conn: Connection, host_id: str, parsed: ParsedReport, software_count: int, now: datetime
+) -> None:
+    """Host, OS and hardware columns, interfaces and disks as the report states them."""
+    report = parsed.report
+    host, os_, hw = report.host, report.host.os, report.hardware
+    values = {
+        "id_source": host.id_source,
+        "hostname": host.hostname,
+        "fqdn": host.fqdn,
+        "boot_time": host.boot_time,
+        "os_family": os_.family,
+        "os_name": os_.name,
+        "os_version": os_.version,
+        "os_distro_id": os_.distro_id,
+        "os_id_like": " ".join(os_.id_like) or None,
+        "os_codename": os_.codename,
+        "os_kernel": os_.kernel,
+        "os_arch": os_.arch,
+        "os_build": os_.build if os_.ubr is None else f"{os_.build}.{os_.ubr}",
+        "os_product_name": os_.product_name,
+        "os_display_version": os_.display_version,
+        "cpu_model": hw.cpu_model,
+        "cpu_cores": hw.cpu_cores,
+        "cpu_threads": hw.cpu_threads,
+        "memory_bytes": hw.memory_bytes,
+        "hw_vendor": hw.vendor,
+        "hw_model": hw.model,
+        "hw_serial": hw.serial,
+        "agent_version": report.agent.version if report.agent else None,
+        "last_seen": now,
+        "last_report_at": now,
+        "collected_at": report.collected_at,
+        "inventory_hash": parsed.inventory_hash,
+        "software_count": software_count,
+    }
+    conn.execute(update(hosts).where(hosts.c.id == host_id).values(**values))
+    conn.execute(delete(host_interfaces).where(host_interfaces.c.host_id == host_id))
+    conn.execute(delete(host_disks).where(host_disks.c.host_id == host_id))
+    interfaces = [
+        {
+            "host_id": host_id,
+            "position": i,
+            "name": nic.name,
+            "mac": nic.mac,
+            "addresses": " ".join(nic.addresses) or None,
+        }
+        for i, nic in enumerate(report.network.interfaces)
+    ]
+    disks = [
+        {"host_id": host_id, "position": i, **disk.model_dump(include=set(_DISK_COLS))}
+        for i, disk in enumerate(hw.disks)
+    ]
+    if interfaces:
+        conn.execute(host_interfaces.insert(), interfaces)
+    if disks:
+        conn.execute(host_disks.insert(), disks)
+
+
+_DISK_COLS = ("device", "mount", "fstype", "size_bytes")
+
+
+def checkin(
+    engine: Engine, host_id: str, inventory_hash_: str, agent_version: Optional[str]
+) -> bool:
+    """Record that the host is alive; True when the collector needs a full report from it."""
+    values = {"last_seen": utcnow()}
+    if agent_version:
+        values["agent_version"] = agent_version
+    with write_transaction(engine) as conn:
+        stored = conn.execute(
+            update(hosts)
+            .where(hosts.c.id == host_id, hosts.c.revoked.is_(False))
+            .values(**values)
+            .returning(hosts.c.inventory_hash)
+        ).first()
+        if stored is None:
+            raise HostGone(host_id)
+        bump(conn, "footprint_checkins_total")
+    return stored.inventory_hash != inventory_hash_

@@ -1,0 +1,191 @@
+"""Named read queries behind the admin API: hosts, one host, software titles with install counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import List, Optional, Sequence
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from server.store.db import as_utc, utcnow
+from server.store.tables import (
+    host_disks,
+    host_interfaces,
+    host_software,
+    host_tags,
+    hosts,
+    software_events,
+    software_titles,
+)
+
+HOST_COLUMNS = (
+    "id",
+    "hostname",
+    "os_family",
+    "os_name",
+    "os_version",
+    "last_seen",
+    "software_count",
+)
+
+
+def parse_tag_filters(tags: Sequence[str]) -> List[tuple]:
+    """`dept=finance` → ("dept", "finance"); ValueError names the malformed one."""
+    pairs = []
+    for tag in tags:
+        key, sep, value = tag.partition("=")
+        if not sep or not key:
+            raise ValueError(f"tag filter {tag!r}: expected KEY=VALUE, e.g. dept=finance")
+        pairs.append((key, value))
+    return pairs
+
+
+def host_filters(
+    os: Optional[str] = None, tags: Sequence[tuple] = (), not_seen_days: Optional[float] = None
+) -> list:
+    """WHERE clauses on `hosts` shared by every host listing (removed hosts are never listed)."""
+    clauses = [hosts.c.revoked.is_(False)]
+    if os:
+        wanted = os.lower()
+        clauses.append(
+            or_(
+                func.lower(hosts.c.os_family) == wanted,
+                func.lower(hosts.c.os_distro_id) == wanted,
+                func.lower(hosts.c.os_name) == wanted,
+            )
+        )
+    for key, value in tags:
+        clauses.append(
+            select(host_tags.c.host_id)
+            .where(
+                host_tags.c.host_id == hosts.c.id,
+                host_tags.c.key == key,
+                host_tags.c.value == value,
+            )
+            .exists()
+        )
+    if not_seen_days is not None:
+        clauses.append(hosts.c.last_seen < utcnow() - timedelta(days=not_seen_days))
+    return clauses
+
+
+def list_hosts(
+    conn: Connection,
+    os: Optional[str] = None,
+    tags: Sequence[tuple] = (),
+    not_seen_days: Optional[float] = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> List[dict]:
+    query = (
+        select(*(hosts.c[c] for c in HOST_COLUMNS))
+        .where(*host_filters(os, tags, not_seen_days))
+        .order_by(hosts.c.hostname, hosts.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [dict(r._mapping) for r in conn.execute(query)]
+    tags_by_host = _tags(conn, [r["id"] for r in rows])
+    for row in rows:
+        row["last_seen"] = as_utc(row["last_seen"])
+        row["tags"] = tags_by_host.get(row["id"], {})
+    return rows
+
+
+def _tags(conn: Connection, host_ids: List[str]) -> dict:
+    found: dict = {}
+    for start in range(0, len(host_ids), 500):
+        chunk = host_ids[start : start + 500]
+        for host_id, key, value in conn.execute(
+            select(host_tags.c.host_id, host_tags.c.key, host_tags.c.value).where(
+                host_tags.c.host_id.in_(chunk)
+            )
+        ):
+            found.setdefault(host_id, {})[key] = value
+    return found
+
+
+def get_host(conn: Connection, host_id: str, events: int = 50) -> Optional[dict]:
+    """One host's facts, tags, interfaces, disks, software and latest events; None if unknown."""
+    row = conn.execute(
+        select(hosts).where(hosts.c.id == host_id, hosts.c.revoked.is_(False))
+    ).first()
+    if row is None:
+        return None
+    host = {k: (as_utc(v) if k in _TIMES else v) for k, v in row._mapping.items()}
+    host.pop("revoked")
+    host["tags"] = _tags(conn, [host_id]).get(host_id, {})
+    host["interfaces"] = _rows(conn, host_interfaces, host_id, ("name", "mac", "addresses"))
+    host["disks"] = _rows(conn, host_disks, host_id, ("device", "mount", "fstype", "size_bytes"))
+    host["software"] = host_software_list(conn, host_id)
+    host["events"] = host_events(conn, host_id, events)
+    return host
+
+
+_TIMES = ("boot_time", "first_seen", "last_seen", "last_report_at", "collected_at")
+
+
+def _rows(conn: Connection, table, host_id: str, columns: Sequence[str]) -> List[dict]:
+    query = select(*(table.c[c] for c in columns)).where(table.c.host_id == host_id)
+    return [dict(r._mapping) for r in conn.execute(query.order_by(table.c.position))]
+
+
+def host_software_list(conn: Connection, host_id: str) -> List[dict]:
+    t, hs = software_titles.c, host_software.c
+    query = (
+        select(
+            t.id.label("title_id"),
+            t.name,
+            t.version,
+            t.source,
+            t.publisher,
+            t.arch,
+            t.package_id,
+            hs.scope,
+            hs.username.label("user"),
+            hs.install_date,
+            hs.location,
+        )
+        .join(host_software, hs.title_id == t.id)
+        .where(hs.host_id == host_id)
+        .order_by(func.lower(t.name), t.version, hs.username)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def host_events(conn: Connection, host_id: str, limit: int) -> List[dict]:
+    e, t = software_events.c, software_titles.c
+    query = (
+        select(e.at, e.kind, e.initial, t.name, t.version, t.source, e.username.label("user"))
+        .join(software_titles, t.id == e.title_id)
+        .where(e.host_id == host_id, e.initial.is_(False))
+        .order_by(e.at.desc(), e.id.desc())
+        .limit(limit)
+    )
+    return [{**r._mapping, "at": as_utc(r.at)} for r in conn.execute(query)]
+
+
+def software_titles_with_counts(
+    conn: Connection,
+    name: Optional[str] = None,
+    source: Optional[str] = None,
+    os: Optional[str] = None,
+    tags: Sequence[tuple] = (),
+    limit: int = 1000,
+) -> List[dict]:
+    """Distinct titles on listed hosts with how many hosts have each, most common first."""
+    t, hs = software_titles.c, host_software.c
+    hosts_count = func.count(func.distinct(hs.host_id)).label("hosts")
+    query = (
+        select(t.id, t.name, t.version, t.source, t.publisher, t.arch, hosts_count)
+        .join(host_software, hs.title_id == t.id)
+        .join(hosts, and_(hosts.c.id == hs.host_id, *host_filters(os, tags)))
+        .group_by(t.id, t.name, t.version, t.source, t.publisher, t.arch)
+        .order_by(hosts_count.desc(), t.name, t.version)
+        .limit(limit)
+    )
+    if name:
+        query = query.where(func.lower(t.name).contains(name.lower(), autoescape=True))
+    if source:
+        query = query.where(t.source == source)
+    return [dict(r._mapping) for r in conn.execute(query)]

@@ -1,0 +1,220 @@
+"""Every table of the collector, in SQLAlchemy Core; the migrations under migrations/ create them.
+
+A software title is stored once per distinct (name, version, source, publisher, arch, id) under
+`title_key` (SHA-256), so per-title tables (classification) join on `software_titles.id` cheaply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    true,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+HOST_ID_LENGTH = 128
+EVENT_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+def _ts(name: str, nullable: bool = True) -> Column:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+hosts = Table(
+    "hosts",
+    metadata,
+    Column("id", String(HOST_ID_LENGTH), primary_key=True),
+    Column("id_source", String(64)),
+    Column("hostname", String(255), nullable=False),
+    Column("fqdn", String(255)),
+    Column("os_family", String(32)),
+    Column("os_name", String(255)),
+    Column("os_version", String(128)),
+    Column("os_distro_id", String(64)),
+    Column("os_id_like", String(255)),  # space-separated, as in os-release ID_LIKE
+    Column("os_codename", String(128)),
+    Column("os_kernel", String(255)),
+    Column("os_arch", String(32)),
+    Column("os_build", String(64)),
+    Column("os_product_name", String(255)),
+    Column("os_display_version", String(64)),
+    Column("cpu_model", String(255)),
+    Column("cpu_cores", Integer),
+    Column("cpu_threads", Integer),
+    Column("memory_bytes", BigInteger),
+    Column("hw_vendor", String(255)),
+    Column("hw_model", String(255)),
+    Column("hw_serial", String(255)),
+    _ts("boot_time"),
+    Column("agent_version", String(64)),
+    _ts("first_seen", nullable=False),
+    _ts("last_seen", nullable=False),
+    _ts("last_report_at"),  # when the last applied full report was received
+    _ts("collected_at"),  # collected_at of the last applied report: older reports are not applied
+    Column("inventory_hash", String(64)),
+    Column("software_count", Integer, nullable=False, server_default="0"),
+    Column("revoked", Boolean, nullable=False, server_default=false()),
+    Index(None, "last_seen"),
+    Index(None, "os_family", "os_distro_id"),
+    Index(None, "hostname"),
+)
+
+host_tags = Table(
+    "host_tags",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+    Index(None, "key", "value"),
+)
+
+host_keys = Table(
+    "host_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("token_id", Integer),  # the enrollment secret it was issued for
+    _ts("created_at", nullable=False),
+    _ts("revoked_at"),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # enroll | admin
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("name", String(255)),
+    Column("read_only", Boolean, nullable=False, server_default=false()),
+    Column("tags", Text),  # JSON object of tags applied to hosts enrolled with it
+    _ts("created_at", nullable=False),
+    _ts("expires_at"),
+    _ts("revoked_at"),
+)
+
+software_titles = Table(
+    "software_titles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title_key", String(64), nullable=False, unique=True),
+    Column("name", String(512), nullable=False),
+    Column("version", String(255), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("publisher", String(512)),
+    Column("arch", String(32)),
+    Column("package_id", String(512)),
+    _ts("first_seen", nullable=False),
+    Index(None, "name"),
+    Index(None, "source", "name"),
+)
+
+host_software = Table(
+    "host_software",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("title_id", ForeignKey("software_titles.id"), primary_key=True),
+    Column("username", String(255), primary_key=True, server_default=""),  # "" when system-wide
+    Column("scope", String(16)),
+    Column("install_date", String(32)),
+    Column("location", String(1024)),
+    Index(None, "title_id", "host_id"),
+)
+
+software_events = Table(
+    "software_events",
+    metadata,
+    Column("id", EVENT_ID, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("title_id", ForeignKey("software_titles.id"), nullable=False),
+    Column("username", String(255), nullable=False, server_default=""),
+    Column("kind", String(8), nullable=False),  # install | remove
+    _ts("at", nullable=False),  # collected_at of the report that showed the change
+    # true for the items of a host's first inventory: seen, not necessarily installed, at `at`
+    Column("initial", Boolean, nullable=False, server_default=false()),
+    Column("report_id", String(64)),
+    Index(None, "title_id", "at"),
+    Index(None, "host_id", "at"),
+    Index(None, "at"),
+)
+
+reports_seen = Table(
+    "reports_seen",
+    metadata,
+    Column("report_id", String(64), primary_key=True),
+    Column("host_id", String(HOST_ID_LENGTH), nullable=False),
+    _ts("received_at", nullable=False),
+    Column("applied", Boolean, nullable=False, server_default=true()),
+    Index(None, "received_at"),
+)
+
+raw_reports = Table(
+    "raw_reports",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("report_id", String(64), nullable=False),
+    _ts("received_at", nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+host_interfaces = Table(
+    "host_interfaces",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("mac", String(64)),
+    Column("addresses", Text),  # space-separated CIDR addresses
+)
+
+host_disks = Table(
+    "host_disks",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("device", String(255)),
+    Column("mount", String(1024)),
+    Column("fstype", String(64)),
+    Column("size_bytes", BigInteger),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(128), primary_key=True),  # metric name with labels, Prometheus style
+    Column("shard", Integer, primary_key=True),  # spreads a hot counter over rows
+    Column("value", BigInteger, nullable=False, server_default="0"),
+)
+
+
+def title_key(
+    name: str,
+    version: str,
+    source: str,
+    publisher: str | None,
+    arch: str | None,
+    package_id: str | None,
+) -> str:
+    """The identity of a distinct title: SHA-256 over its six fields, NUL-separated."""
+    parts = (name, version, source, publisher or "", arch or "", package_id or "")
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()

@@ -1,0 +1,185 @@
+"""The store on both databases: migrations match tables, diffs become events, races stay sound."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from server.store.db import make_engine
+from server.store.ingest import ingest_report, parse_report
+from server.store.migrate import NotMigratedError, check_migrated, upgrade
+from server.store.tables import (
+    host_software,
+    hosts,
+    metadata,
+    reports_seen,
+    software_events,
+    software_titles,
+)
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def test_migrations_create_exactly_the_tables_module(engine):
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_an_unmigrated_database_is_refused_with_the_command_to_run(db_url):
+    engine = make_engine(db_url)
+    with pytest.raises(NotMigratedError, match="footprint db upgrade"):
+        check_migrated(engine)
+    upgrade(engine)
+    check_migrated(engine)
+    engine.dispose()
+
+
+def _store(engine, report: dict) -> None:
+    import json
+
+    ingest_report(engine, parse_report(json.dumps(report).encode()), report["host"]["id"])
+
+
+def _events(engine, host_id: str):
+    e, t = software_events.c, software_titles.c
+    query = (
+        select(e.kind, t.name, t.version, e.at, e.initial)
+        .join(software_titles, t.id == e.title_id)
+        .where(e.host_id == host_id)
+        .order_by(e.id)
+    )
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(query)]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def test_diffs_become_install_and_remove_events(engine, enroll, make_report):
+    host = enroll()
+    first = make_report(host, collected_at=T0)
+    _store(engine, first)
+    software = [i for i in first["software"] if i["name"] != "zoom"]
+    firefox = next(i for i in software if i["name"] == "firefox-esr")
+    firefox["version"] = "128.1.0esr-1~deb12u1"
+    software.append({"name": "r7-office", "version": "2024.1.1", "source": "deb", "arch": "amd64"})
+    _store(engine, make_report(host, software=software, collected_at=T0 + timedelta(days=30)))
+
+    events = _events(engine, host.host_id)
+    initial = [e for e in events if e[4]]
+    assert len(initial) == len(first["software"]) and {e[0] for e in initial} == {"install"}
+    later = sorted((kind, name, version) for kind, name, version, _at, init in events if not init)
+    assert later == [
+        ("install", "firefox-esr", "128.1.0esr-1~deb12u1"),
+        ("install", "r7-office", "2024.1.1"),
+        ("remove", "firefox-esr", "115.12.0esr-1~deb12u1"),
+        ("remove", "zoom", "6.2.5.3010"),
+    ]
+    assert {_utc(e[3]) for e in events if not e[4]} == {T0 + timedelta(days=30)}
+    with engine.connect() as conn:
+        names = set(
+            conn.execute(
+                select(software_titles.c.name)
+                .join(host_software)
+                .where(host_software.c.host_id == host.host_id)
+            ).scalars()
+        )
+    assert "zoom" not in names and {"r7-office", "firefox-esr"} <= names
+
+
+def test_an_older_report_arriving_late_is_not_applied(engine, enroll, make_report):
+    host = enroll()
+    newer = make_report(host, software=[], collected_at=T0 + timedelta(hours=1))
+    older = make_report(host, collected_at=T0)
+    _store(engine, newer)
+    _store(engine, older)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(host_software)).scalar_one() == 0
+        applied = dict(conn.execute(select(reports_seen.c.report_id, reports_seen.c.applied)).all())
+    assert applied == {newer["report_id"]: True, older["report_id"]: False}
+
+
+def test_same_item_for_two_users_is_two_installs(engine, enroll, make_report):
+    host = enroll()
+    item = {"name": "Telegram Desktop", "version": "5.2.3", "source": "windows", "scope": "user"}
+    report = make_report(
+        host, [dict(item, user="ivanov"), dict(item, user="petrova")], os="windows"
+    )
+    _store(engine, report)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(host_software)).scalar_one() == 2
+        assert conn.execute(select(func.count()).select_from(software_titles)).scalar_one() == 1
+
+
+def test_two_reports_racing_for_one_host_leave_one_consistent_inventory(
+    engine, enroll, make_report
+):
+    host = enroll()
+    _store(engine, make_report(host, collected_at=T0))
+    base = make_report(host)["software"]
+    variants = [
+        make_report(host, software=base[:6], collected_at=T0 + timedelta(minutes=1)),
+        make_report(host, software=base[4:], collected_at=T0 + timedelta(minutes=2)),
+    ]
+    for _round in range(5):
+        barrier = threading.Barrier(len(variants) * 2)
+        errors = []
+
+        def send(report, barrier=barrier, errors=errors):
+            try:
+                barrier.wait()
+                _store(engine, report)
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+                errors.append(exc)
+
+        # each report twice (a retry racing its original) and the two reports against each other
+        threads = [threading.Thread(target=send, args=(r,)) for r in variants * 2]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        _assert_consistent(engine, host.host_id, variants[1])
+        variants = [
+            make_report(host, software=v["software"], collected_at=_next(v)) for v in variants
+        ]
+
+
+def _next(report: dict) -> datetime:
+    when = datetime.strptime(report["collected_at"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.replace(tzinfo=timezone.utc) + timedelta(minutes=5)
+
+
+def _assert_consistent(engine, host_id: str, newest: dict) -> None:
+    """The stored inventory is exactly the newest report's, and the events replay to it."""
+    e, t = software_events.c, software_titles.c
+    with engine.connect() as conn:
+        stored = set(
+            conn.execute(
+                select(t.name, t.version)
+                .join(host_software)
+                .where(host_software.c.host_id == host_id)
+            ).tuples()
+        )
+        replay: dict = {}
+        for kind, name, version in conn.execute(
+            select(e.kind, t.name, t.version)
+            .join(software_titles, t.id == e.title_id)
+            .where(e.host_id == host_id)
+            .order_by(e.id)
+        ):
+            replay[(name, version)] = replay.get((name, version), 0) + (
+                1 if kind == "install" else -1
+            )
+        count = conn.execute(select(hosts.c.software_count).where(hosts.c.id == host_id)).scalar()
+    assert stored == {(i["name"], i["version"]) for i in newest["software"]}
+    assert {k for k, v in replay.items() if v == 1} == stored
+    assert set(replay.values()) <= {0, 1}
+    assert count == len(stored)
