@@ -238,7 +238,7 @@ def _existing_titles(conn: Connection, keys: List[str]) -> Dict[str, int]:
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         query = select(cols.title_key, cols.id).where(cols.title_key.in_(chunk))
-        found.update(conn.execute(query).tuples().all())
+        found.update(conn.execute(query).all())
     return found
 
 

@@ -166,7 +166,7 @@ def _assert_consistent(engine, host_id: str, newest: dict) -> None:
                 select(t.name, t.version)
                 .join(host_software)
                 .where(host_software.c.host_id == host_id)
-            ).tuples()
+            ).all()
         )
         replay: dict = {}
         for kind, name, version in conn.execute(
