@@ -121,6 +121,11 @@ class Classifier:
             alternatives=tuple(self._alternative(a) for a in (product.alternatives if product else [])),
         )
 
+    def alternatives_of(self, product_id: str) -> tuple[Alternative, ...]:
+        """What the catalog says replaces a product, under this policy's home countries."""
+        product = self.catalog.products.get(product_id)
+        return tuple(self._alternative(a) for a in (product.alternatives if product else []))
+
     def _alternative(self, product_id: str) -> Alternative:
         product = self.catalog.products[product_id]
         country = self.catalog.country_of(product.vendor)

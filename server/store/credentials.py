@@ -10,6 +10,7 @@ from typing import Dict, Optional
 from sqlalchemy import Engine, select, update
 
 from server.auth import hash_secret, new_secret
+from server.store import aggregates
 from server.store.db import utcnow, write_transaction
 from server.store.tables import host_keys, host_tags, hosts, tokens
 from server.store.upsert import insert_for, upsert
@@ -108,6 +109,7 @@ def remove_host(engine: Engine, host_id: str, purge: bool = False) -> bool:
     """Lock a host out at once and drop it from every list; `purge` deletes it and its history."""
     with write_transaction(engine) as conn:
         if purge:
+            aggregates.forget_host(conn, host_id)
             return conn.execute(hosts.delete().where(hosts.c.id == host_id)).rowcount > 0
         found = conn.execute(
             update(hosts).where(hosts.c.id == host_id).values(revoked=True)

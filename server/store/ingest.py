@@ -16,12 +16,15 @@ from sqlalchemy import Connection, Engine, delete, select, tuple_, update
 
 from agent.report import inventory_hash
 from server.schemas import Report, SoftwareItem
+from server.store import aggregates, classify
 from server.store.db import as_utc, utcnow, write_transaction
 from server.store.tables import (
     host_disks,
     host_interfaces,
+    host_os,
     host_software,
     hosts,
+    os_events,
     raw_reports,
     reports_seen,
     software_events,
@@ -111,6 +114,8 @@ def _ingest(conn: Connection, parsed: ParsedReport, host_id: str, now: datetime)
     first = host.collected_at is None
     installed, removed, count = _apply_software(conn, host_id, report, first)
     _apply_facts(conn, host_id, parsed, count, now)
+    _apply_os(conn, host_id, report, first)
+    aggregates.refresh_host(conn, host_id, report.collected_at)
     upsert(
         conn,
         raw_reports,
@@ -229,7 +234,36 @@ def _title_ids(conn: Connection, items: List[SoftwareItem], seen_at: datetime) -
         )
         conn.execute(stmt, rows)
         ids.update(_existing_titles(conn, missing))  # also those a concurrent report inserted
+        current = classify.policy(classify.stored_home(conn))
+        classify.classify_titles(conn, [ids[k] for k in missing], current)
     return ids
+
+
+def _apply_os(conn: Connection, host_id: str, report: Report, first: bool) -> None:
+    """The host's operating system as a classified title of its own, with an event when it changes."""
+    titles = os_titles(report)
+    title_id = _title_ids(conn, titles, report.collected_at)[_key(titles[0])] if titles else None
+    stored = conn.execute(select(host_os.c.title_id).where(host_os.c.host_id == host_id)).scalar()
+    if stored == title_id:
+        return
+    events = []
+    if stored is not None:
+        conn.execute(delete(host_os).where(host_os.c.host_id == host_id))
+        events.append({"title_id": stored, "kind": "remove", "initial": False})
+    if title_id is not None:
+        conn.execute(host_os.insert(), {"host_id": host_id, "title_id": title_id})
+        events.append({"title_id": title_id, "kind": "install", "initial": first})
+    conn.execute(os_events.insert(), [{**e, "host_id": host_id, "at": report.collected_at} for e in events])
+
+
+def os_titles(report: Report) -> List[SoftwareItem]:
+    """The operating system as one more title (source `os`), so it is classified and totalled like software."""
+    os_ = report.host.os
+    if not os_.name:
+        return []
+    name = os_.product_name if os_.family == "windows" and os_.product_name else os_.name
+    version = os_.display_version or os_.version or os_.build or ""
+    return [SoftwareItem(name=name, version=version or "-", source="os", arch=os_.arch, id=os_.distro_id)]
 
 
 def _existing_titles(conn: Connection, keys: List[str]) -> Dict[str, int]:
@@ -251,6 +285,9 @@ def _title_row(key: str, item: SoftwareItem, seen_at: datetime) -> dict:
         "publisher": item.publisher,
         "arch": item.arch,
         "package_id": item.id,
+        "upgrade_code": item.extra.get("upgrade_code"),
+        "team_id": item.extra.get("team_id"),
+        "packager": item.extra.get("packager") or item.extra.get("maintainer"),
         "first_seen": seen_at,
     }
 

@@ -124,6 +124,10 @@ software_titles = Table(
     Column("publisher", String(512)),
     Column("arch", String(32)),
     Column("package_id", String(512)),
+    # evidence the classifier weighs beside the name (report `extra`), kept with the title
+    Column("upgrade_code", String(64)),
+    Column("team_id", String(32)),
+    Column("packager", String(512)),
     _ts("first_seen", nullable=False),
     Index(None, "name"),
     Index(None, "source", "name"),
@@ -218,3 +222,116 @@ def title_key(
     """The identity of a distinct title: SHA-256 over its six fields, NUL-separated."""
     parts = (name, version, source, publisher or "", arch or "", package_id or "")
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+# --- Classification and maintained totals (docs/architecture.md, "Totals") ---
+
+# One row per distinct classification outcome: a product, a vendor only, an OS component, or unknown.
+classes = Table(
+    "classes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("class_key", String(300), nullable=False, unique=True),
+    Column("vendor", String(128), nullable=False, server_default=""),
+    Column("vendor_name", String(255), nullable=False, server_default=""),
+    Column("product", String(128), nullable=False, server_default=""),
+    Column("product_name", String(255), nullable=False, server_default=""),
+    Column("category", String(64), nullable=False, server_default=""),
+    Column("country", String(2), nullable=False, server_default=""),
+    Column("status", String(16), nullable=False, server_default="unknown"),
+    Column("license", String(16), nullable=False, server_default=""),
+    Column("grp", String(32), nullable=False, server_default="unknown"),
+    Column("register", String(64), nullable=False, server_default=""),
+    Column("os_component", Boolean, nullable=False, server_default=false()),
+)
+
+# The classification of each distinct title under the current catalog and policy, with its rule.
+title_classes = Table(
+    "title_classes",
+    metadata,
+    Column("title_id", ForeignKey("software_titles.id", ondelete="CASCADE"), primary_key=True),
+    Column("class_id", ForeignKey("classes.id"), nullable=False),
+    Column("rule", String(512), nullable=False, server_default=""),
+    Column("level", String(16), nullable=False, server_default="none"),
+    Index(None, "class_id"),
+)
+
+# The host's operating system as a title (source "os"), kept apart from its software list.
+host_os = Table(
+    "host_os",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("title_id", ForeignKey("software_titles.id"), nullable=False),
+)
+
+# Changes of a host's operating system, like software_events (a migration Windows → Astra shows here).
+os_events = Table(
+    "os_events",
+    metadata,
+    Column("id", EVENT_ID, primary_key=True, autoincrement=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
+    Column("title_id", ForeignKey("software_titles.id"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    _ts("at", nullable=False),
+    Column("initial", Boolean, nullable=False, server_default=false()),
+    Index(None, "host_id", "at"),
+)
+
+# Maintained per host: installs per class (OS components included, flagged by their class).
+host_classes = Table(
+    "host_classes",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("class_id", ForeignKey("classes.id"), primary_key=True),
+    Column("installs", Integer, nullable=False),
+    Index(None, "class_id"),
+)
+
+# Maintained per host: the figures the host-level questions ask (foreign or not, OS class).
+host_totals = Table(
+    "host_totals",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("installs", Integer, nullable=False, server_default="0"),
+    Column("domestic", Integer, nullable=False, server_default="0"),
+    Column("foreign_proprietary", Integer, nullable=False, server_default="0"),
+    Column("foreign_open_source", Integer, nullable=False, server_default="0"),
+    Column("unknown", Integer, nullable=False, server_default="0"),
+    Column("os_class_id", Integer),
+    Index(None, "foreign_proprietary"),
+)
+
+# Maintained over every stored host: sum of host_classes per class (current totals subtract excluded hosts).
+class_totals = Table(
+    "class_totals",
+    metadata,
+    Column("class_id", ForeignKey("classes.id"), primary_key=True),
+    Column("installs", BigInteger, nullable=False, server_default="0"),
+    Column("hosts", Integer, nullable=False, server_default="0"),
+)
+
+# Maintained per day: change of installs and of hosts having the class, from each applied report.
+class_daily = Table(
+    "class_daily",
+    metadata,
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD (UTC) of the report's collected_at
+    Column("class_id", ForeignKey("classes.id"), primary_key=True),
+    Column("d_installs", Integer, nullable=False, server_default="0"),
+    Column("d_hosts", Integer, nullable=False, server_default="0"),
+)
+
+# Maintained per day: change in the number of hosts known, and of hosts with any foreign software.
+flag_daily = Table(
+    "flag_daily",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("flag", String(32), primary_key=True),  # hosts | foreign | foreign-proprietary
+    Column("d_hosts", Integer, nullable=False, server_default="0"),
+)
+
+# What the stored classification was computed with: catalog fingerprint and home countries.
+catalog_state = Table(
+    "catalog_state",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,273 @@
+"""Totals maintained as reports arrive, so the admin's questions never scan every install.
+
+Per host: installs per class (`host_classes`) and per group (`host_totals`). Over the fleet: the sum per
+class (`class_totals`), and per day the change in installs and in hosts having each class (`class_daily`)
+or any foreign software (`flag_daily`), from which a trend is a running sum. `rebuild` derives the same
+tables from the stored links and events (after a reclassification); a test holds the two paths equal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Dict, Optional, Tuple
+
+from sqlalchemy import Connection, and_, case, delete, func, literal, select, union_all
+
+from server.store.tables import (
+    class_daily,
+    class_totals,
+    classes,
+    flag_daily,
+    host_classes,
+    host_os,
+    host_software,
+    host_totals,
+    hosts,
+    os_events,
+    software_events,
+    title_classes,
+)
+from server.store.upsert import insert_for
+
+GROUP_COLUMNS = {
+    "domestic": "domestic",
+    "foreign-proprietary": "foreign_proprietary",
+    "foreign-open-source": "foreign_open_source",
+    "unknown": "unknown",
+}
+FLAGS = ("hosts", "foreign", "foreign-proprietary")
+
+
+def day_of(at: datetime) -> str:
+    """The UTC day of a timestamp (naive ones, as SQLite returns them, are already UTC)."""
+    if at.tzinfo is not None:
+        at = at.astimezone(timezone.utc)
+    return at.strftime("%Y-%m-%d")
+
+
+def _links(host_id: Optional[str] = None):
+    """Every install: the software links plus the operating system link, marked `is_os`."""
+    software = select(host_software.c.host_id, host_software.c.title_id, literal(0).label("is_os"))
+    system = select(host_os.c.host_id, host_os.c.title_id, literal(1).label("is_os"))
+    if host_id is not None:
+        software = software.where(host_software.c.host_id == host_id)
+        system = system.where(host_os.c.host_id == host_id)
+    return union_all(software, system).subquery()
+
+
+def _events():
+    """Every change: software events plus operating system events."""
+    columns = ("host_id", "title_id", "kind", "at")
+    return union_all(
+        select(*(software_events.c[c] for c in columns)), select(*(os_events.c[c] for c in columns))
+    ).subquery()
+
+
+def _host_counts(conn: Connection, host_id: str) -> Tuple[Dict[int, int], dict]:
+    """This host's installs per class from its links, and its row for host_totals."""
+    links = _links(host_id)
+    query = (
+        select(title_classes.c.class_id, classes.c.grp, classes.c.os_component,
+               func.count().label("n"), func.max(links.c.is_os).label("is_os"))
+        .select_from(links)
+        .join(title_classes, title_classes.c.title_id == links.c.title_id)
+        .join(classes, classes.c.id == title_classes.c.class_id)
+        .group_by(title_classes.c.class_id, classes.c.grp, classes.c.os_component)
+    )
+    counts: Dict[int, int] = {}
+    totals = dict.fromkeys(("installs", *GROUP_COLUMNS.values()), 0)
+    totals.update(host_id=host_id, os_class_id=None)
+    for class_id, grp, os_component, n, is_os in conn.execute(query):
+        counts[class_id] = n
+        if is_os:
+            totals["os_class_id"] = class_id
+        if not os_component:
+            totals["installs"] += n
+            totals[GROUP_COLUMNS.get(grp, "unknown")] += n
+    return counts, totals
+
+
+def _flags(totals: dict | None) -> Dict[str, int]:
+    if totals is None:
+        return dict.fromkeys(FLAGS, 0)
+    return {
+        "hosts": 1,
+        "foreign": int(totals["foreign_proprietary"] + totals["foreign_open_source"] > 0),
+        "foreign-proprietary": int(totals["foreign_proprietary"] > 0),
+    }
+
+
+def refresh_host(conn: Connection, host_id: str, at: datetime) -> None:
+    """After a host's links changed: bring its maintained rows, the fleet sums and the day's deltas along."""
+    new, totals = _host_counts(conn, host_id)
+    old = dict(conn.execute(
+        select(host_classes.c.class_id, host_classes.c.installs).where(host_classes.c.host_id == host_id)
+    ).all())
+    old_totals = conn.execute(select(host_totals).where(host_totals.c.host_id == host_id)).mappings().first()
+    _apply(conn, host_id, old, new, dict(old_totals) if old_totals else None, totals, day_of(at))
+
+
+def forget_host(conn: Connection, host_id: str) -> None:
+    """Before a host is deleted: take it out of the fleet sums and out of every day it changed."""
+    old = dict(conn.execute(
+        select(host_classes.c.class_id, host_classes.c.installs).where(host_classes.c.host_id == host_id)
+    ).all())
+    _bump_totals(conn, {class_id: (-installs, -1) for class_id, installs in old.items()})
+    history = _daily_from_events(conn, host_id)
+    _bump_daily(conn, {k: (-a, -b) for k, (a, b) in history[0].items()},
+                {k: -v for k, v in history[1].items()})
+
+
+def _apply(conn, host_id, old, new, old_totals, totals, day) -> None:
+    class_deltas = {}
+    for class_id in sorted(set(old) | set(new)):
+        before, after = old.get(class_id, 0), new.get(class_id, 0)
+        if before != after:
+            class_deltas[class_id] = (after - before, int(after > 0) - int(before > 0))
+    gone = [c for c in old if c not in new]
+    if gone:
+        conn.execute(delete(host_classes).where(host_classes.c.host_id == host_id,
+                                                host_classes.c.class_id.in_(gone)))
+    changed = [{"host_id": host_id, "class_id": c, "installs": n} for c, n in new.items() if old.get(c) != n]
+    if changed:
+        stmt = insert_for(conn, host_classes)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["host_id", "class_id"],
+                                                set_={"installs": stmt.excluded.installs}), changed)
+    _bump_totals(conn, class_deltas)
+    stmt = insert_for(conn, host_totals)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=["host_id"], set_={k: stmt.excluded[k] for k in totals if k != "host_id"}), [totals])
+    before = _flags(old_totals if old else None)
+    after = _flags(totals if new else None)
+    flag_deltas = {(day, f): after[f] - before[f] for f in FLAGS if after[f] != before[f]}
+    _bump_daily(conn, {(day, c): d for c, d in class_deltas.items()}, flag_deltas)
+
+
+def _bump_totals(conn: Connection, deltas: Dict[int, tuple]) -> None:
+    """Add to the fleet sums per class, in class order (concurrent ingests lock rows in the same order)."""
+    rows = [{"class_id": c, "installs": d[0], "hosts": d[1]} for c, d in sorted(deltas.items())]
+    if rows:
+        stmt = insert_for(conn, class_totals)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["class_id"], set_={
+            "installs": class_totals.c.installs + stmt.excluded.installs,
+            "hosts": class_totals.c.hosts + stmt.excluded.hosts}), rows)
+
+
+def _bump_daily(conn: Connection, class_deltas: Dict[tuple, tuple], flag_deltas: Dict[tuple, int]) -> None:
+    rows = [{"day": day, "class_id": c, "d_installs": d[0], "d_hosts": d[1]}
+            for (day, c), d in sorted(class_deltas.items())]
+    if rows:
+        stmt = insert_for(conn, class_daily)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["day", "class_id"], set_={
+            "d_installs": class_daily.c.d_installs + stmt.excluded.d_installs,
+            "d_hosts": class_daily.c.d_hosts + stmt.excluded.d_hosts}), rows)
+    rows = [{"day": day, "flag": flag, "d_hosts": d} for (day, flag), d in sorted(flag_deltas.items())]
+    if rows:
+        stmt = insert_for(conn, flag_daily)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["day", "flag"], set_={
+            "d_hosts": flag_daily.c.d_hosts + stmt.excluded.d_hosts}), rows)
+
+
+def _daily_from_events(conn: Connection, host_id: str | None = None, host_ids=None):
+    """Per-day class and flag changes replayed from the stored events (one host, some, or every host)."""
+    events = _events()
+    delta = case((events.c.kind == "install", 1), else_=-1)
+    where = []
+    if host_id is not None:
+        where.append(events.c.host_id == host_id)
+    if host_ids is not None:
+        where.append(events.c.host_id.in_(host_ids))
+    per_report = (
+        select(events.c.host_id, title_classes.c.class_id, events.c.at, func.sum(delta).label("d"))
+        .join(title_classes, title_classes.c.title_id == events.c.title_id)
+        .where(and_(True, *where))
+        .group_by(events.c.host_id, title_classes.c.class_id, events.c.at)
+        .subquery()
+    )
+    running = select(
+        per_report.c.host_id, per_report.c.class_id, per_report.c.at, per_report.c.d,
+        func.sum(per_report.c.d).over(partition_by=(per_report.c.host_id, per_report.c.class_id),
+                                      order_by=per_report.c.at).label("after"),
+    ).subquery()
+    query = (
+        select(running.c.host_id, running.c.class_id, running.c.at, running.c.d, running.c.after,
+               classes.c.grp, classes.c.os_component)
+        .join(classes, classes.c.id == running.c.class_id)
+        .order_by(running.c.host_id, running.c.at)
+    )
+    class_deltas: Dict[tuple, list] = defaultdict(lambda: [0, 0])
+    flag_deltas: Dict[tuple, int] = defaultdict(int)
+    host, counts, state = None, None, None
+    for row in conn.execute(query):
+        day = day_of(row.at) if isinstance(row.at, datetime) else str(row.at)[:10]
+        entry = class_deltas[(day, row.class_id)]
+        entry[0] += row.d
+        entry[1] += int(row.after > 0) - int(row.after - row.d > 0)
+        if row.host_id != host:
+            host, counts, state = row.host_id, defaultdict(int), _flags(None)
+            flag_deltas[(day, "hosts")] += 1
+            state["hosts"] = 1
+        if not row.os_component and row.grp.startswith("foreign"):
+            counts[row.grp] += row.d
+            now = {"foreign": int(sum(counts.values()) > 0),
+                   "foreign-proprietary": int(counts["foreign-proprietary"] > 0)}
+            for flag, value in now.items():
+                if value != state[flag]:
+                    flag_deltas[(day, flag)] += value - state[flag]
+                    state[flag] = value
+    return ({k: tuple(v) for k, v in class_deltas.items() if v != [0, 0]},
+            {k: v for k, v in flag_deltas.items() if v})
+
+
+def rebuild(conn: Connection) -> None:
+    """Derive every maintained table again from host_software, software_events and title_classes."""
+    for table in (class_daily, flag_daily, class_totals, host_classes, host_totals):
+        conn.execute(delete(table))
+    links = _links()
+    per_host = (
+        select(links.c.host_id, title_classes.c.class_id, func.count().label("installs"))
+        .join(title_classes, title_classes.c.title_id == links.c.title_id)
+        .group_by(links.c.host_id, title_classes.c.class_id)
+    )
+    conn.execute(host_classes.insert().from_select(["host_id", "class_id", "installs"], per_host))
+    conn.execute(class_totals.insert().from_select(
+        ["class_id", "installs", "hosts"],
+        select(host_classes.c.class_id, func.sum(host_classes.c.installs), func.count())
+        .group_by(host_classes.c.class_id),
+    ))
+    _rebuild_host_totals(conn)
+    class_deltas, flag_deltas = _daily_from_events(conn)
+    rows = [{"day": d, "class_id": c, "d_installs": a, "d_hosts": b} for (d, c), (a, b) in class_deltas.items()]
+    if rows:
+        conn.execute(class_daily.insert(), rows)
+    rows = [{"day": d, "flag": f, "d_hosts": v} for (d, f), v in flag_deltas.items()]
+    if rows:
+        conn.execute(flag_daily.insert(), rows)
+
+
+def _rebuild_host_totals(conn: Connection) -> None:
+    counted = ~classes.c.os_component
+    columns = {"installs": func.sum(case((counted, host_classes.c.installs), else_=0))}
+    for grp, column in GROUP_COLUMNS.items():
+        columns[column] = func.sum(case((and_(counted, classes.c.grp == grp), host_classes.c.installs), else_=0))
+    os_class = (
+        select(title_classes.c.class_id)
+        .join(host_os, host_os.c.title_id == title_classes.c.title_id)
+        .where(host_os.c.host_id == host_classes.c.host_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(host_classes.c.host_id, *[v.label(k) for k, v in columns.items()], os_class.label("os_class_id"))
+        .join(classes, classes.c.id == host_classes.c.class_id)
+        .group_by(host_classes.c.host_id)
+    )
+    conn.execute(host_totals.insert().from_select(["host_id", *columns, "os_class_id"], query))
+    # hosts that reported nothing classifiable still count as reporting hosts
+    conn.execute(host_totals.insert().from_select(
+        ["host_id"],
+        select(hosts.c.id).where(~hosts.c.id.in_(select(host_totals.c.host_id)),
+                                 hosts.c.collected_at.is_not(None)),
+    ))
+
+

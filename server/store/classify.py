@@ -1,0 +1,212 @@
+"""Classification stored per distinct title, and re-applied to everything when the catalog or policy changes.
+
+Every collector process classifies the titles it inserts with the same catalog and home countries; both
+are pinned in `catalog_state` (a fingerprint of the catalog files' contents and the home list), so
+processes started with another catalog reclassify everything once instead of mixing two rule sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from sqlalchemy import Connection, Engine, delete, select, text
+
+from server.catalog.cache import load_index
+from server.catalog.loader import describe_problems, local_dirs_from_env
+from server.catalog.matcher import Item
+from server.catalog.policy import Classification, Classifier, home_countries
+from server.store.db import write_transaction
+from server.store.tables import catalog_state, classes, software_titles, title_classes
+from server.store.upsert import insert_for, upsert
+
+log = logging.getLogger("footprint")
+
+BATCH = 2000
+CLASS_COLUMNS = (
+    "vendor", "vendor_name", "product", "product_name", "category", "country", "status", "license", "grp",
+    "register", "os_component",
+)
+
+
+class CatalogInvalid(RuntimeError):
+    """The catalog files have problems; the collector will not classify with them."""
+
+
+@dataclass
+class Policy:
+    """The classifier this process uses and the fingerprint stored beside what it classified."""
+
+    classifier: Classifier
+    fingerprint: str
+    home: tuple
+
+
+_policies: Dict[tuple, Policy] = {}
+
+
+def fingerprint(files: Sequence[Path], home: Sequence[str]) -> str:
+    """SHA-256 of the catalog files' names and contents plus the home countries: same on every machine."""
+    digest = hashlib.sha256()
+    for path in sorted(files, key=lambda p: (p.name, str(p))):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(",".join(sorted(home)).encode())
+    return digest.hexdigest()
+
+
+def policy(home: Optional[Sequence[str]] = None, local_dirs: Optional[List[Path]] = None) -> Policy:
+    """The process-wide classifier for these home countries and catalog directories (loaded once)."""
+    dirs = local_dirs_from_env() if local_dirs is None else local_dirs
+    home = tuple(home or home_countries())
+    key = (home, tuple(str(d) for d in dirs))
+    found = _policies.get(key)
+    if found is None:
+        index = load_index(dirs)
+        if index.catalog.problems:
+            raise CatalogInvalid(describe_problems(index.catalog.problems))
+        classifier = Classifier(index, home)
+        found = _policies[key] = Policy(classifier, fingerprint(index.catalog.files, home), home)
+    return found
+
+
+def stored_state(conn: Connection) -> Dict[str, str]:
+    return dict(conn.execute(select(catalog_state.c.key, catalog_state.c.value)).all())
+
+
+def stored_home(conn: Connection) -> Optional[tuple]:
+    """The home countries the database was classified with, which every process then follows."""
+    value = stored_state(conn).get("home")
+    return tuple(value.split(",")) if value else None
+
+
+def class_key(c: Classification) -> str:
+    return f"{c.vendor}|{c.product}|{int(c.os_component)}"
+
+
+def class_row(c: Classification) -> dict:
+    row = {name: getattr(c, name) for name in CLASS_COLUMNS if name != "grp"}
+    row.update(class_key=class_key(c), grp=c.group)
+    return row
+
+
+def title_item(row) -> Item:
+    """The classifier's view of a stored title (the OS pseudo-title carries its distribution id)."""
+    return Item(
+        name=row.name, publisher=row.publisher or "", source=row.source, id=row.package_id or "",
+        upgrade_code=row.upgrade_code or "", team_id=row.team_id or "", packager=row.packager or "",
+        os_id=(row.package_id or "") if row.source == "os" else "",
+    )
+
+
+_TITLE_COLUMNS = (
+    software_titles.c.id, software_titles.c.name, software_titles.c.publisher, software_titles.c.source,
+    software_titles.c.package_id, software_titles.c.upgrade_code, software_titles.c.team_id,
+    software_titles.c.packager,
+)
+
+
+def classify_titles(conn: Connection, title_ids: Iterable[int], current: Policy) -> int:
+    """Classify those of `title_ids` that have no classification yet; returns how many were added."""
+    ids = list(title_ids)
+    added = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        query = (
+            select(*_TITLE_COLUMNS)
+            .outerjoin(title_classes, title_classes.c.title_id == software_titles.c.id)
+            .where(software_titles.c.id.in_(chunk), title_classes.c.title_id.is_(None))
+        )
+        rows = conn.execute(query).all()
+        added += _store(conn, rows, current, replace=False)
+    return added
+
+
+def _store(conn: Connection, rows, current: Policy, replace: bool) -> int:
+    if not rows:
+        return 0
+    results = [current.classifier.classify(title_item(r)) for r in rows]
+    by_key = {class_key(c): class_row(c) for c in results}
+    class_ids = _class_ids(conn, by_key, update=replace)
+    links = [
+        {"title_id": r.id, "class_id": class_ids[class_key(c)], "rule": c.rule[:512], "level": c.level}
+        for r, c in zip(rows, results)
+    ]
+    if replace:
+        upsert(conn, title_classes, links, ["title_id"], ["class_id", "rule", "level"])
+    else:
+        conn.execute(insert_for(conn, title_classes).on_conflict_do_nothing(index_elements=["title_id"]), links)
+    return len(links)
+
+
+def _class_ids(conn: Connection, rows_by_key: Dict[str, dict], update: bool) -> Dict[str, int]:
+    """Ids of these classes, inserting new ones (and refreshing their attributes when reclassifying)."""
+    rows = sorted(rows_by_key.values(), key=lambda r: r["class_key"])
+    if update:
+        upsert(conn, classes, rows, ["class_key"], [c for c in CLASS_COLUMNS])
+    else:
+        conn.execute(insert_for(conn, classes).on_conflict_do_nothing(index_elements=["class_key"]), rows)
+    query = select(classes.c.class_key, classes.c.id).where(classes.c.class_key.in_(list(rows_by_key)))
+    return dict(conn.execute(query).all())
+
+
+def reclassify(engine: Engine, home: Optional[Sequence[str]] = None,
+               local_dirs: Optional[List[Path]] = None) -> dict:
+    """Re-apply the catalog (and home countries) to every title and rebuild every maintained total."""
+    from server.store import aggregates
+
+    with write_transaction(engine) as conn:
+        _lock(conn)
+        current = policy(home or stored_home(conn), local_dirs)
+        rows = conn.execute(select(*_TITLE_COLUMNS).order_by(software_titles.c.id)).all()
+        done = 0
+        for start in range(0, len(rows), BATCH):
+            done += _store(conn, rows[start:start + BATCH], current, replace=True)
+        conn.execute(delete(title_classes).where(~title_classes.c.title_id.in_(select(software_titles.c.id))))
+        aggregates.rebuild(conn)
+        _remember(conn, current)
+    return {"titles": done, "home": list(current.home), "fingerprint": current.fingerprint}
+
+
+def ensure_current(engine: Engine, local_dirs: Optional[List[Path]] = None) -> Policy:
+    """At collector start: reclassify once if the stored classification used another catalog or policy."""
+    with engine.connect() as conn:
+        state = stored_state(conn)
+    home = tuple(state["home"].split(",")) if state.get("home") else None
+    current = policy(home, local_dirs)
+    if state.get("fingerprint") != current.fingerprint:
+        log.info("catalog or policy changed since the last classification: reclassifying every title")
+        reclassify(engine, current.home, local_dirs)
+    return current
+
+
+def _remember(conn: Connection, current: Policy) -> None:
+    rows = [{"key": "fingerprint", "value": current.fingerprint}, {"key": "home", "value": ",".join(current.home)}]
+    upsert(conn, catalog_state, rows, ["key"], ["value"])
+
+
+def _lock(conn: Connection) -> None:
+    """One reclassification at a time across collector processes (SQLite's write lock already is one)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+
+
+def alternatives_lookup(engine: Engine):
+    """A function product id → the catalog's alternatives (name, country, status under the stored policy)."""
+    with engine.connect() as conn:
+        current = policy(stored_home(conn))
+    classifier = current.classifier
+    cache: Dict[str, list] = {}
+
+    def lookup(product_id: str) -> list:
+        if product_id not in cache:
+            cache[product_id] = [
+                {"id": a.id, "name": a.name, "country": a.country, "status": a.status, "license": a.license,
+                 "register": a.register}
+                for a in classifier.alternatives_of(product_id)
+            ]
+        return cache[product_id]
+
+    return lookup
