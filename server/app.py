@@ -7,10 +7,10 @@ import logging
 from fastapi import FastAPI
 
 from server import __version__
-from server.api import admin, agent, ops
+from server.api import admin, agent, ops, totals
 from server.api.errors import install_handlers
 from server.settings import Settings
-from server.store import migrate
+from server.store import classify, migrate
 from server.store.db import make_engine
 
 log = logging.getLogger("footprint")
@@ -23,6 +23,7 @@ def create_app(settings: Settings) -> FastAPI:
         log.info("initialising the embedded database at %s", engine.url.database)
         migrate.upgrade(engine)
     migrate.check_migrated(engine)
+    classify.ensure_current(engine)
     app = FastAPI(
         title="Footprint collector",
         version=__version__,
@@ -32,7 +33,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.ingest_latency = ops.LatencyHistogram()
     install_handlers(app)
-    for router in (agent.router, admin.router, ops.router):
+    for router in (agent.router, admin.router, totals.router, ops.router):
         app.include_router(router)
     return app
 

@@ -277,8 +277,7 @@ class UninstallSource(Source):
         except OSError as exc:
             result.errors.append(SourceError(SOURCE, f"cannot read the user hive: {exc}", path))
             return []
-        with hive:
-            return user_entries(hive, sid, user, codes, result)
+        return user_entries(hive, sid, user, codes, result)
 
 
 def user_entries(

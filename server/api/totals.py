@@ -1,0 +1,136 @@
+"""The footprint totals on the admin REST API: summary, vendors, products, worst hosts, trend, unknown, export."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterator, List, Optional
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Engine
+
+from server import totals
+from server.api.deps import Admin, admin, get_engine
+from server.api.errors import ApiError
+from server.cli.output import render_csv
+from server.store import classify, queries
+
+router = APIRouter(prefix="/api/v1/admin", tags=["totals"])
+
+
+def host_filter(
+    tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
+    os: Optional[str] = Query(None, max_length=64, description="OS family or distribution id"),
+    seen_within_days: Optional[int] = Query(None, ge=1, description="only hosts seen in the last N days"),
+    stale_days: Optional[int] = Query(None, ge=1, description="hosts not seen for N days are stale"),
+) -> totals.HostFilter:
+    """The filters every totals question takes."""
+    try:
+        tags = tuple(queries.parse_tag_filters(tag))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_filter", str(exc)) from None
+    extra = {"stale_days": stale_days} if stale_days else {}
+    return totals.HostFilter(tags=tags, os=os, seen_within_days=seen_within_days, **extra)
+
+
+@router.get("/summary")
+def summary(f: totals.HostFilter = Depends(host_filter), top: int = Query(10, ge=1, le=100),
+            engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
+    with engine.connect() as conn:
+        return totals.summary(conn, f, top)
+
+
+@router.get("/vendors")
+def vendors(f: totals.HostFilter = Depends(host_filter), foreign: bool = False,
+            engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
+    with engine.connect() as conn:
+        return {"vendors": totals.vendors(conn, f, foreign_only=foreign), "filters": totals.describe(f)}
+
+
+@router.get("/products")
+def products(
+    f: totals.HostFilter = Depends(host_filter),
+    status: List[str] = Query([], description="domestic, foreign, foreign-proprietary, foreign-open-source"),
+    category: Optional[str] = Query(None, max_length=64),
+    country: Optional[str] = Query(None, min_length=2, max_length=2),
+    engine: Engine = Depends(get_engine),
+    _: Admin = Depends(admin),
+) -> dict:
+    statuses = tuple(s for s in status if s != "foreign") + (totals.FOREIGN if "foreign" in status else ())
+    with engine.connect() as conn:
+        rows = totals.products(conn, f, statuses, category, country,
+                               alternatives=classify.alternatives_lookup(engine))
+    return {"products": rows, "filters": totals.describe(f)}
+
+
+@router.get("/foreign-hosts")
+def foreign_hosts(
+    f: totals.HostFilter = Depends(host_filter),
+    sort: str = Query("foreign-count", pattern="^(foreign-count|foreign-proprietary|share|hostname)$"),
+    limit: int = Query(50, ge=1, le=100_000),
+    engine: Engine = Depends(get_engine),
+    _: Admin = Depends(admin),
+) -> dict:
+    with engine.connect() as conn:
+        return {"hosts": totals.foreign_hosts(conn, f, limit, sort), "filters": totals.describe(f)}
+
+
+@router.get("/hosts/{host_id}/classified")
+def host_classified(host_id: str, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
+    with engine.connect() as conn:
+        host = queries.get_host(conn, host_id)
+        if host is None:
+            raise ApiError(404, "not_found", f"no host {host_id!r} (removed, or never enrolled)")
+        items = totals.host_items(conn, host_id, classify.alternatives_lookup(engine))
+    host["software"] = items
+    return host
+
+
+@router.get("/trend")
+def trend(
+    f: totals.HostFilter = Depends(host_filter),
+    since: Optional[date] = None,
+    by: str = Query("month", pattern="^(week|month)$"),
+    product: Optional[str] = Query(None, max_length=128),
+    engine: Engine = Depends(get_engine),
+    _: Admin = Depends(admin),
+) -> dict:
+    with engine.connect() as conn:
+        return {"trend": totals.trend(conn, f, since, by, product), "by": by, "product": product,
+                "filters": totals.describe(f)}
+
+
+@router.get("/unknown")
+def unknown(f: totals.HostFilter = Depends(host_filter), limit: int = Query(100, ge=1, le=100_000),
+            engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
+    with engine.connect() as conn:
+        return {"unknown": totals.unknown_titles(conn, f, limit), "filters": totals.describe(f)}
+
+
+@router.get("/export")
+def export(
+    f: totals.HostFilter = Depends(host_filter),
+    format: str = Query("csv", pattern="^(csv|json)$"),
+    bom: bool = Query(False, description="UTF-8 byte order mark, for Excel in Russian locales"),
+    engine: Engine = Depends(get_engine),
+    _: Admin = Depends(admin),
+) -> StreamingResponse:
+    """The host × product table, streamed (CSV or JSON lines)."""
+
+    def rows() -> Iterator[str]:
+        import json
+
+        with engine.connect() as conn:
+            first = True
+            for row in totals.export_rows(conn, f):
+                if format == "json":
+                    yield json.dumps(row, ensure_ascii=False) + "\n"
+                else:
+                    text = render_csv([row], totals.EXPORT_COLUMNS, bom=bom and first)
+                    yield text if first else text.split("\n", 1)[1]
+                first = False
+            if first and format == "csv":
+                yield render_csv([], totals.EXPORT_COLUMNS, bom=bom)
+
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    return StreamingResponse(rows(), media_type=media)

@@ -1,0 +1,452 @@
+"""The footprint totals: the admin's questions answered from the maintained aggregates, never from raw reports.
+
+Every figure is over the *current* hosts (not revoked, seen within the stale period, matching the filters);
+stale hosts are counted apart. Installs exclude distribution packages (counted under their host's OS, which
+is one install itself). Fleet-wide sums come from `class_totals` minus the hosts left out, or from the
+hosts kept, whichever set is smaller (server/store/aggregates.py keeps both exact).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from sqlalchemy import Connection, and_, exists, func, or_, select
+
+from server.store.aggregates import GROUP_COLUMNS, _daily_from_events
+from server.store.tables import (
+    class_daily,
+    class_totals,
+    classes,
+    flag_daily,
+    host_classes,
+    host_software,
+    host_tags,
+    host_totals,
+    hosts,
+    software_titles,
+    title_classes,
+)
+
+GROUPS = tuple(GROUP_COLUMNS)
+FOREIGN = ("foreign-proprietary", "foreign-open-source")
+STALE_DAYS_ENV = "FOOTPRINT_STALE_DAYS"
+DEFAULT_STALE_DAYS = 30
+
+
+def stale_days_default() -> int:
+    return int(os.environ.get(STALE_DAYS_ENV, DEFAULT_STALE_DAYS))
+
+
+@dataclass(frozen=True)
+class HostFilter:
+    """Which hosts a question is about: tags (k=v, all must match), OS family or distro id, last-seen window."""
+
+    tags: Tuple[Tuple[str, str], ...] = ()
+    os: Optional[str] = None
+    seen_within_days: Optional[int] = None
+    stale_days: int = field(default_factory=stale_days_default)
+    now: Optional[datetime] = None
+
+    def cutoff(self) -> datetime:
+        days = self.stale_days if self.seen_within_days is None else min(self.stale_days, self.seen_within_days)
+        return (self.now or datetime.now(timezone.utc)) - timedelta(days=days)
+
+    def stale_cutoff(self) -> datetime:
+        return (self.now or datetime.now(timezone.utc)) - timedelta(days=self.stale_days)
+
+    def matching(self):
+        """Conditions on `hosts` for the filters other than last-seen (revoked hosts never count)."""
+        conds = [hosts.c.revoked.is_(False)]
+        for key, value in self.tags:
+            conds.append(exists().where(host_tags.c.host_id == hosts.c.id, host_tags.c.key == key,
+                                        host_tags.c.value == value))
+        if self.os:
+            needle = self.os.lower()
+            conds.append(or_(func.lower(hosts.c.os_family) == needle, func.lower(hosts.c.os_distro_id) == needle))
+        return and_(*conds)
+
+    def current(self):
+        return and_(self.matching(), hosts.c.last_seen >= self.cutoff(), hosts.c.collected_at.is_not(None))
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.tags or self.os or self.seen_within_days is not None)
+
+
+def _share(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def _class_info(conn: Connection) -> Dict[int, dict]:
+    return {row["id"]: dict(row) for row in conn.execute(select(classes)).mappings()}
+
+
+def class_counts(conn: Connection, f: HostFilter) -> Dict[int, Tuple[int, int]]:
+    """Installs and hosts per class over the current hosts of `f`."""
+    current_ids = select(hosts.c.id).where(f.current())
+    kept = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
+    stored = conn.execute(select(func.count()).select_from(host_totals)).scalar_one()
+    counts: Dict[int, List[int]] = defaultdict(lambda: [0, 0])
+    if kept <= stored - kept:
+        query = (select(host_classes.c.class_id, func.sum(host_classes.c.installs), func.count())
+                 .where(host_classes.c.host_id.in_(current_ids)).group_by(host_classes.c.class_id))
+        for class_id, installs, n in conn.execute(query):
+            counts[class_id] = [int(installs), n]
+    else:
+        for class_id, installs, n in conn.execute(select(class_totals)):
+            counts[class_id] = [int(installs), n]
+        query = (select(host_classes.c.class_id, func.sum(host_classes.c.installs), func.count())
+                 .where(host_classes.c.host_id.not_in(current_ids)).group_by(host_classes.c.class_id))
+        for class_id, installs, n in conn.execute(query):
+            counts[class_id][0] -= int(installs)
+            counts[class_id][1] -= n
+    return {k: (v[0], v[1]) for k, v in counts.items() if v[0] or v[1]}
+
+
+def host_counts(conn: Connection, f: HostFilter) -> dict:
+    """Hosts known, reporting (current) and stale, and the current ones with foreign software or a domestic OS."""
+    known = f.matching()
+    total = conn.execute(select(func.count()).select_from(hosts).where(known)).scalar_one()
+    stale = conn.execute(select(func.count()).select_from(hosts).where(
+        known, hosts.c.last_seen < f.stale_cutoff())).scalar_one()
+    foreign = host_totals.c.foreign_proprietary + host_totals.c.foreign_open_source
+    os_class = classes.alias("os_class")
+    row = conn.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(host_totals.c.installs), 0),
+            *[func.coalesce(func.sum(host_totals.c[c]), 0) for c in GROUP_COLUMNS.values()],
+            func.count().filter(foreign > 0),
+            func.count().filter(host_totals.c.foreign_proprietary > 0),
+            func.count().filter(os_class.c.status == "domestic"),
+        )
+        .select_from(hosts)
+        .join(host_totals, host_totals.c.host_id == hosts.c.id)
+        .outerjoin(os_class, os_class.c.id == host_totals.c.os_class_id)
+        .where(f.current())
+    ).one()
+    reporting, installs = row[0], int(row[1])
+    groups = dict(zip(GROUPS, (int(v) for v in row[2:6])))
+    with_foreign, with_proprietary, domestic_os = row[6], row[7], row[8]
+    return {
+        "hosts": {"known": total, "reporting": reporting, "stale": stale,
+                  "not_reported_yet": total - stale - reporting if not f.seen_within_days else None},
+        "hosts_with_foreign": with_foreign, "hosts_with_foreign_share": _share(with_foreign, reporting),
+        "hosts_with_foreign_proprietary": with_proprietary,
+        "hosts_with_foreign_proprietary_share": _share(with_proprietary, reporting),
+        "domestic_os_hosts": domestic_os, "domestic_os_share": _share(domestic_os, reporting),
+        "installs": installs,
+        "installs_by_status": [{"status": g, "installs": groups[g], "share": _share(groups[g], installs)}
+                               for g in GROUPS],
+    }
+
+
+def _rollup(counts: Dict[int, Tuple[int, int]], info: Dict[int, dict], key: str,
+            groups: Sequence[str] = GROUPS) -> Dict[str, Dict[str, int]]:
+    """Installs per value of a class attribute, split by group (OS components left out)."""
+    out: Dict[str, Dict[str, int]] = defaultdict(lambda: dict.fromkeys(GROUPS, 0))
+    for class_id, (installs, _) in counts.items():
+        c = info[class_id]
+        if c["os_component"] or c["grp"] not in groups:
+            continue
+        out[c[key] or ""][c["grp"]] += installs
+    return out
+
+
+def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
+    """`footprint summary`: the headline figures of the foreign-software footprint."""
+    result = host_counts(conn, f)
+    counts, info = class_counts(conn, f), _class_info(conn)
+    installs = result["installs"]
+    by_category = _rollup(counts, info, "category")
+    result["by_category"] = sorted(
+        ({"category": k or "(unclassified)", **v, "installs": sum(v.values()),
+          "foreign_share": _share(v["foreign-proprietary"] + v["foreign-open-source"], sum(v.values()))}
+         for k, v in by_category.items()), key=lambda r: -r["installs"])
+    by_country = _rollup(counts, info, "country")
+    result["by_country"] = sorted(
+        ({"country": k or "(unknown)", "installs": sum(v.values()), "share": _share(sum(v.values()), installs)}
+         for k, v in by_country.items()), key=lambda r: -r["installs"])
+    result["top_foreign_vendors"] = vendors(conn, f, foreign_only=True, counts=counts, info=info)[:top]
+    result["top_foreign_products"] = products(conn, f, statuses=FOREIGN, counts=counts, info=info,
+                                              with_versions=False)[:top]
+    result["operating_systems"] = operating_systems(conn, f)
+    result["filters"] = describe(f)
+    return result
+
+
+def describe(f: HostFilter) -> dict:
+    return {"tags": [f"{k}={v}" for k, v in f.tags], "os": f.os, "seen_within_days": f.seen_within_days,
+            "stale_days": f.stale_days}
+
+
+def operating_systems(conn: Connection, f: HostFilter) -> List[dict]:
+    """Current hosts per OS product, with its status (the domestic OS share's detail)."""
+    query = (
+        select(classes.c.product_name, classes.c.vendor_name, classes.c.country, classes.c.status,
+               hosts.c.os_name, func.count())
+        .select_from(hosts)
+        .join(host_totals, host_totals.c.host_id == hosts.c.id)
+        .outerjoin(classes, classes.c.id == host_totals.c.os_class_id)
+        .where(f.current())
+        .group_by(classes.c.product_name, classes.c.vendor_name, classes.c.country, classes.c.status,
+                  hosts.c.os_name)
+    )
+    merged: Dict[tuple, dict] = {}
+    for product, vendor, country, status, os_name, n in conn.execute(query):
+        key = (product or os_name or "(unknown)", vendor or "", country or "", status or "unknown")
+        entry = merged.setdefault(key, {"os": key[0], "vendor": key[1], "country": key[2], "status": key[3],
+                                        "hosts": 0})
+        entry["hosts"] += n
+    return sorted(merged.values(), key=lambda r: -r["hosts"])
+
+
+def vendors(conn: Connection, f: HostFilter, foreign_only: bool = False, counts=None, info=None) -> List[dict]:
+    """Installs and hosts per vendor; a host with two products of one vendor counts once for it."""
+    counts = class_counts(conn, f) if counts is None else counts
+    info = _class_info(conn) if info is None else info
+    rows: Dict[str, dict] = {}
+    for class_id, (installs, _) in counts.items():
+        c = info[class_id]
+        if c["os_component"] or not c["vendor"] or (foreign_only and c["grp"] not in FOREIGN):
+            continue
+        row = rows.setdefault(c["vendor"], {"vendor": c["vendor"], "name": c["vendor_name"], "country": c["country"],
+                                            "status": c["status"], "installs": 0, "hosts": 0, "products": 0})
+        row["installs"] += installs
+        row["products"] += 1 if c["product"] else 0
+    for vendor, n in _vendor_hosts(conn, f, [r["vendor"] for r in rows.values()]).items():
+        rows[vendor]["hosts"] = n
+    return sorted(rows.values(), key=lambda r: (-r["installs"], r["vendor"]))
+
+
+def _vendor_hosts(conn: Connection, f: HostFilter, wanted: Iterable[str]) -> Dict[str, int]:
+    query = (
+        select(classes.c.vendor, func.count(func.distinct(host_classes.c.host_id)))
+        .select_from(host_classes)
+        .join(classes, classes.c.id == host_classes.c.class_id)
+        .join(hosts, hosts.c.id == host_classes.c.host_id)
+        .where(f.current(), classes.c.os_component.is_(False), classes.c.vendor.in_(list(wanted)))
+        .group_by(classes.c.vendor)
+    )
+    return dict(conn.execute(query).all())
+
+
+def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), category: Optional[str] = None,
+             country: Optional[str] = None, counts=None, info=None, with_versions: bool = True,
+             alternatives=None) -> List[dict]:
+    """Installs, hosts, versions in use and the catalog's alternatives per product (vendor-only matches apart)."""
+    counts = class_counts(conn, f) if counts is None else counts
+    info = _class_info(conn) if info is None else info
+    rows = []
+    for class_id, (installs, n_hosts) in counts.items():
+        c = info[class_id]
+        if c["os_component"] or c["grp"] == "unknown" and not c["vendor"]:
+            continue
+        if statuses and c["grp"] not in statuses and c["status"] not in statuses:
+            continue
+        if category and c["category"] != category or country and c["country"] != country.upper():
+            continue
+        rows.append({"class_id": class_id, "product": c["product"], "name": c["product_name"] or
+                     f"(other {c['vendor_name']} software)", "vendor": c["vendor_name"], "category": c["category"],
+                     "country": c["country"], "status": c["status"], "license": c["license"], "group": c["grp"],
+                     "register": c["register"], "installs": installs, "hosts": n_hosts})
+    rows.sort(key=lambda r: (-r["installs"], r["name"]))
+    if with_versions:
+        versions = _versions(conn, [r["class_id"] for r in rows])
+        for row in rows:
+            row["versions"] = versions.get(row["class_id"], [])
+    if alternatives is not None:
+        for row in rows:
+            row["alternatives"] = alternatives(row["product"]) if row["product"] else []
+    for row in rows:
+        del row["class_id"]
+    return rows
+
+
+def _versions(conn: Connection, class_ids: List[int]) -> Dict[int, List[str]]:
+    """Distinct versions still installed somewhere, per class."""
+    query = (
+        select(title_classes.c.class_id, software_titles.c.version)
+        .join(software_titles, software_titles.c.id == title_classes.c.title_id)
+        .where(title_classes.c.class_id.in_(class_ids),
+               exists().where(host_software.c.title_id == title_classes.c.title_id))
+        .distinct()
+    )
+    found: Dict[int, List[str]] = defaultdict(list)
+    for class_id, version in conn.execute(query):
+        found[class_id].append(version)
+    return {k: sorted(v, key=_version_key, reverse=True) for k, v in found.items()}
+
+
+def _version_key(version: str):
+    return [(0, int(p)) if p.isdigit() else (1, p) for p in version.replace("-", ".").split(".")]
+
+
+def foreign_hosts(conn: Connection, f: HostFilter, limit: int = 50, sort: str = "foreign-count") -> List[dict]:
+    """`footprint hosts --foreign`: the machines with the largest foreign footprint."""
+    foreign = (host_totals.c.foreign_proprietary + host_totals.c.foreign_open_source).label("foreign")
+    order = {"foreign-count": [foreign.desc()], "foreign-proprietary": [host_totals.c.foreign_proprietary.desc()],
+             "share": [(foreign * 1.0 / func.nullif(host_totals.c.installs, 0)).desc()],
+             "hostname": [hosts.c.hostname]}[sort]
+    os_class = classes.alias("os_class")
+    query = (
+        select(hosts.c.id, hosts.c.hostname, hosts.c.os_name, hosts.c.last_seen, host_totals.c.installs,
+               host_totals.c.foreign_proprietary, host_totals.c.foreign_open_source, host_totals.c.domestic,
+               host_totals.c.unknown, foreign, os_class.c.status.label("os_status"))
+        .join(host_totals, host_totals.c.host_id == hosts.c.id)
+        .outerjoin(os_class, os_class.c.id == host_totals.c.os_class_id)
+        .where(f.current(), foreign > 0)
+        .order_by(*order, hosts.c.hostname)
+        .limit(limit)
+    )
+    return [dict(r, foreign_share=_share(r["foreign"], r["installs"])) for r in conn.execute(query).mappings()]
+
+
+def host_items(conn: Connection, host_id: str, alternatives=None) -> List[dict]:
+    """`footprint host ID`: each installed item with its classification, the rule that matched and alternatives."""
+    t = software_titles.c
+    query = (
+        select(t.name, t.version, t.source, t.publisher, host_software.c.username, classes.c.vendor_name,
+               classes.c.product, classes.c.product_name, classes.c.category, classes.c.country,
+               classes.c.status, classes.c.license, classes.c.grp, classes.c.register, classes.c.os_component,
+               title_classes.c.rule)
+        .select_from(host_software)
+        .join(software_titles, software_titles.c.id == host_software.c.title_id)
+        .outerjoin(title_classes, title_classes.c.title_id == host_software.c.title_id)
+        .outerjoin(classes, classes.c.id == title_classes.c.class_id)
+        .where(host_software.c.host_id == host_id)
+        .order_by(t.name, t.version)
+    )
+    items = []
+    for row in conn.execute(query).mappings():
+        item = dict(row)
+        item["group"] = "os-component" if item.pop("os_component") else item.pop("grp") or "unknown"
+        item.pop("grp", None)
+        if alternatives is not None and item["group"] in FOREIGN and item["product"]:
+            item["alternatives"] = alternatives(item["product"])
+        items.append(item)
+    return items
+
+
+def unknown_titles(conn: Connection, f: HostFilter, limit: int = 100) -> List[dict]:
+    """`footprint unknown`: unclassified titles by number of current hosts — the catalog's curation queue."""
+    t = software_titles.c
+    query = (
+        select(t.name, t.source, t.publisher, func.count(func.distinct(host_software.c.host_id)).label("hosts"),
+               func.count().label("installs"), func.count(func.distinct(t.version)).label("versions"))
+        .select_from(title_classes)
+        .join(classes, classes.c.id == title_classes.c.class_id)
+        .join(software_titles, software_titles.c.id == title_classes.c.title_id)
+        .join(host_software, host_software.c.title_id == title_classes.c.title_id)
+        .join(hosts, hosts.c.id == host_software.c.host_id)
+        .where(classes.c.grp == "unknown", classes.c.os_component.is_(False), f.current())
+        .group_by(t.name, t.source, t.publisher)
+        .order_by(func.count(func.distinct(host_software.c.host_id)).desc(), t.name)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def export_rows(conn: Connection, f: HostFilter) -> Iterable[dict]:
+    """The host × product table (one row per host and class), streamed for external tools."""
+    query = (
+        select(hosts.c.id.label("host_id"), hosts.c.hostname, hosts.c.os_name, classes.c.vendor_name.label("vendor"),
+               classes.c.product_name.label("product"), classes.c.category, classes.c.country, classes.c.status,
+               classes.c.license, classes.c.grp.label("group"), classes.c.register, host_classes.c.installs)
+        .select_from(host_classes)
+        .join(hosts, hosts.c.id == host_classes.c.host_id)
+        .join(classes, classes.c.id == host_classes.c.class_id)
+        .where(f.current(), classes.c.os_component.is_(False))
+        .order_by(hosts.c.hostname, hosts.c.id, classes.c.vendor_name, classes.c.product_name)
+    )
+    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(query).mappings():
+        yield dict(row)
+
+
+EXPORT_COLUMNS = ["host_id", "hostname", "os_name", "vendor", "product", "category", "country", "status",
+                  "license", "group", "register", "installs"]
+
+
+# --- trend ---
+
+def _period_end(day: date, by: str) -> date:
+    if by == "week":
+        return day + timedelta(days=6 - day.weekday())
+    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def trend(conn: Connection, f: HostFilter, since: Optional[date] = None, by: str = "month",
+          product: Optional[str] = None, today: Optional[date] = None) -> List[dict]:
+    """Per period: foreign installs, hosts with foreign software and the foreign share, as of the period's end.
+
+    From the per-day changes kept at ingest (or, with tag/OS filters, replayed from the stored events), so a
+    migration shows as the figures fall. Hosts that stopped reporting keep their last inventory here.
+    """
+    info = _class_info(conn)
+    if f.tags or f.os:
+        hosts_query = select(hosts.c.id).where(f.matching())
+        class_days, flag_days = _daily_from_events(conn, host_ids=hosts_query)
+    else:
+        class_days = {(d, c): (a, b) for d, c, a, b in conn.execute(select(class_daily))}
+        flag_days = {(d, fl): v for d, fl, v in conn.execute(select(flag_daily))}
+    wanted = None
+    if product:
+        wanted = {cid for cid, c in info.items() if product in (c["product"], c["product_name"])}
+    days = sorted({d for d, _ in class_days} | {d for d, _ in flag_days})
+    if not days:
+        return []
+    today = today or datetime.now(timezone.utc).date()
+    start = since or date.fromisoformat(days[0])
+    periods: List[date] = []
+    p = _period_end(start, by)
+    while True:
+        periods.append(p)
+        if p >= today:
+            break
+        p = _period_end(p + timedelta(days=1), by)
+    running = defaultdict(int)
+    rows, i = [], 0
+    per_day: Dict[str, List[tuple]] = defaultdict(list)
+    for (d, c), v in class_days.items():
+        per_day[d].append(("class", c, v))
+    for (d, fl), v in flag_days.items():
+        per_day[d].append(("flag", fl, v))
+    for end in periods:
+        while i < len(days) and date.fromisoformat(days[i]) <= end:
+            for kind, key, value in per_day[days[i]]:
+                if kind == "flag":
+                    running["hosts:" + key] += value
+                    continue
+                c = info[key]
+                d_installs, d_hosts = value
+                if wanted is not None:
+                    if key in wanted:
+                        running["product"] += d_installs
+                        running["product_hosts"] += d_hosts
+                    continue
+                if c["os_component"]:
+                    continue
+                running["installs"] += d_installs
+                if c["grp"] in FOREIGN:
+                    running["foreign"] += d_installs
+                    if c["grp"] == "foreign-proprietary":
+                        running["foreign_proprietary"] += d_installs
+            i += 1
+        if end < start:
+            continue
+        row = {"period": end.strftime("%Y-%m" if by == "month" else "%G-W%V"), "end": end.isoformat(),
+               "hosts": running["hosts:hosts"], "hosts_with_foreign": running["hosts:foreign"]}
+        if wanted is not None:
+            row.update(product=product, installs=running["product"], hosts_with_product=running["product_hosts"])
+        else:
+            row.update(installs=running["installs"], foreign_installs=running["foreign"],
+                       foreign_proprietary_installs=running["foreign_proprietary"],
+                       foreign_share=_share(running["foreign"], running["installs"]),
+                       hosts_with_foreign_share=_share(running["hosts:foreign"], running["hosts:hosts"]))
+        rows.append(row)
+    return rows

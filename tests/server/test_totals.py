@@ -1,0 +1,249 @@
+"""Totals on a generated fleet: every view adds up, maintained aggregates equal a rebuild, trend follows events,
+a catalog or policy change followed by reclassify changes the figures."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from server import synthetic, totals
+from server.catalog.cache import load_index
+from server.catalog.policy import Classifier
+from server.store import aggregates, classify
+from server.store.credentials import remove_host
+from server.store.db import write_transaction
+from server.store.ingest import ingest_report, parse_report
+from server.store.tables import class_daily, class_totals, flag_daily, host_classes, host_tags, host_totals
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
+JUNE = datetime(2026, 6, 15, 9, 0, tzinfo=timezone.utc)
+FLEET = 12
+
+
+def _enroll(engine, report: dict, tags=None) -> None:
+    """Create the host row as enrollment does (the ingest path requires an enrolled host)."""
+    from server.api.deps import find_token
+    from server.store.credentials import create_token, enroll_host
+    from server.store.db import utcnow
+
+    secret = create_token(engine, "enroll", name="fleet", tags=tags or {}).secret
+    enroll_host(engine, find_token(engine, secret, "enroll", utcnow()), report["host"]["id"],
+                report["host"]["hostname"])
+
+
+def _send(engine, report: dict, when: datetime) -> None:
+    report = dict(report, collected_at=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    import uuid
+
+    report["report_id"] = str(uuid.uuid4())
+    ingest_report(engine, parse_report(json.dumps(report).encode()), report["host"]["id"])
+
+
+def _without(report: dict, needle: str) -> dict:
+    return dict(report, software=[i for i in report["software"] if needle not in i["name"].lower()])
+
+
+@pytest.fixture
+def fleet(engine):
+    """12 hosts first seen in March; in June half the Windows machines drop Zoom; all report again in November."""
+    reports = [synthetic.host_report(i, seed=7, windows_size=40, linux_size=40) for i in range(FLEET)]
+    for i, report in enumerate(reports):
+        _enroll(engine, report, {"dept": "finance" if i % 3 == 0 else "sales"})
+        _send(engine, report, MARCH)
+    for i, report in enumerate(reports):
+        if i % 2 == 0:
+            reports[i] = _without(report, "zoom")
+            _send(engine, reports[i], JUNE)
+    for report in reports:
+        _send(engine, report, NOW - timedelta(hours=1))
+    return reports
+
+
+def _filter(**kw) -> totals.HostFilter:
+    return totals.HostFilter(now=NOW, **kw)
+
+
+def test_every_view_adds_up_to_the_same_installs(engine, fleet):
+    f = _filter()
+    with engine.connect() as conn:
+        summary = totals.summary(conn, f)
+        products = totals.products(conn, f)
+        vendors = totals.vendors(conn, f)
+        export = list(totals.export_rows(conn, f))
+        worst = totals.foreign_hosts(conn, f, limit=1000)
+        unknown = totals.unknown_titles(conn, f, limit=10_000)
+    installs = summary["installs"]
+    assert installs > 0 and summary["hosts"]["reporting"] == FLEET
+    assert sum(g["installs"] for g in summary["installs_by_status"]) == installs
+    assert sum(c["installs"] for c in summary["by_category"]) == installs
+    assert sum(c["installs"] for c in summary["by_country"]) == installs
+    unknown_installs = next(g["installs"] for g in summary["installs_by_status"] if g["status"] == "unknown")
+    without_vendor = sum(u["installs"] for u in unknown)
+    assert sum(p["installs"] for p in products) + without_vendor == installs
+    assert sum(v["installs"] for v in vendors) + without_vendor == installs
+    assert without_vendor <= unknown_installs
+    assert sum(r["installs"] for r in export) == installs
+    assert len(worst) == summary["hosts_with_foreign"]
+    foreign = sum(g["installs"] for g in summary["installs_by_status"] if g["status"].startswith("foreign"))
+    assert sum(h["foreign"] for h in worst) == foreign
+
+
+def test_totals_equal_an_independent_classification_of_the_reports(engine, fleet):
+    """Classify every item of every last report in the test itself and count: the collector must agree."""
+    classifier = Classifier(load_index([]), ("RU",))
+    expected = Counter()
+    hosts_with_foreign = 0
+    for report in fleet:
+        os_ = report["host"]["os"]
+        items = report["software"] + [{"name": os_.get("product_name") or os_["name"], "source": "os",
+                                       "os_id": os_.get("distro_id", "")}]
+        groups = Counter(c.group for c in (classifier.classify(i) for i in items) if not c.os_component)
+        expected.update(groups)
+        hosts_with_foreign += groups["foreign-proprietary"] + groups["foreign-open-source"] > 0
+    with engine.connect() as conn:
+        summary = totals.summary(conn, _filter())
+    got = {g["status"]: g["installs"] for g in summary["installs_by_status"]}
+    assert got == {g: expected[g] for g in totals.GROUPS}
+    assert summary["hosts_with_foreign"] == hosts_with_foreign
+    windows = sum(r["host"]["os"]["family"] == "windows" for r in fleet)
+    astra = sum(r["host"]["os"].get("distro_id") == "astra" for r in fleet)
+    assert summary["domestic_os_hosts"] == astra and 0 < astra < FLEET - windows + 1
+
+
+def _maintained(conn):
+    """Every maintained row; rows whose figures net to zero carry nothing, so they are left out."""
+    def rows(table, key):
+        found = (tuple(r) for r in conn.execute(select(table).order_by(*key)))
+        return sorted(r for r in found if any(v for v in r[len(key):] if isinstance(v, int)))
+    return [rows(host_classes, [host_classes.c.host_id, host_classes.c.class_id]),
+            rows(class_totals, [class_totals.c.class_id]),
+            rows(host_totals, [host_totals.c.host_id]),
+            rows(class_daily, [class_daily.c.day, class_daily.c.class_id]),
+            rows(flag_daily, [flag_daily.c.day, flag_daily.c.flag])]
+
+
+def test_maintained_aggregates_equal_a_rebuild_from_links_and_events(engine, fleet):
+    with engine.connect() as conn:
+        before = _maintained(conn)
+    with write_transaction(engine) as conn:
+        aggregates.rebuild(conn)
+    with engine.connect() as conn:
+        after = _maintained(conn)
+    assert before == after
+    assert all(before), "every maintained table has rows"
+
+
+def test_trend_shows_the_zoom_removal_and_counts_hosts(engine, fleet):
+    zoom_march = sum(any(i["name"].lower().startswith("zoom") for i in
+                         synthetic.host_report(n, seed=7, windows_size=40, linux_size=40)["software"])
+                     for n in range(FLEET))
+    zoom_now = sum(any(i["name"].lower().startswith("zoom") for i in r["software"]) for r in fleet)
+    assert zoom_now < zoom_march, "the fixture removed Zoom somewhere"
+    with engine.connect() as conn:
+        rows = totals.trend(conn, _filter(), since=date(2026, 3, 1), by="month", product="zoom-workplace",
+                            today=NOW.date())
+        overall = totals.trend(conn, _filter(), since=date(2026, 3, 1), by="month", today=NOW.date())
+    by_period = {r["period"]: r for r in rows}
+    assert by_period["2026-03"]["hosts_with_product"] == zoom_march
+    assert by_period["2026-06"]["hosts_with_product"] == zoom_now == by_period["2026-11"]["hosts_with_product"]
+    assert [r["period"] for r in overall][:4] == ["2026-03", "2026-04", "2026-05", "2026-06"]
+    assert overall[0]["hosts"] == FLEET
+    assert overall[3]["foreign_installs"] == overall[0]["foreign_installs"] - (zoom_march - zoom_now)
+    with engine.connect() as conn:
+        summary = totals.summary(conn, _filter())
+    foreign = sum(g["installs"] for g in summary["installs_by_status"] if g["status"].startswith("foreign"))
+    assert overall[-1]["foreign_installs"] == foreign and overall[-1]["installs"] == summary["installs"]
+
+
+def test_filters_tags_os_and_stale_hosts(engine, fleet):
+    with engine.connect() as conn:
+        finance = totals.summary(conn, _filter(tags=(("dept", "finance"),)))
+        sales = totals.summary(conn, _filter(tags=(("dept", "sales"),)))
+        everyone = totals.summary(conn, _filter())
+        windows = totals.summary(conn, _filter(os="windows"))
+        n_finance = conn.execute(select(host_tags).where(host_tags.c.value == "finance")).all()
+    assert finance["hosts"]["reporting"] == len(n_finance) == FLEET // 3
+    assert finance["installs"] + sales["installs"] == everyone["installs"]
+    assert windows["hosts"]["reporting"] == sum(r["host"]["os"]["family"] == "windows" for r in fleet)
+    later = totals.HostFilter(now=NOW + timedelta(days=40), stale_days=30)
+    with engine.connect() as conn:
+        stale = totals.summary(conn, later)
+    assert stale["hosts"]["stale"] == FLEET and stale["hosts"]["reporting"] == 0 and stale["installs"] == 0
+
+
+def test_removed_hosts_leave_every_total(engine, fleet):
+    victim = fleet[0]["host"]["id"]
+    with engine.connect() as conn:
+        before = totals.summary(conn, _filter())
+        own = conn.execute(select(host_totals.c.installs).where(host_totals.c.host_id == victim)).scalar_one()
+    remove_host(engine, victim, purge=True)
+    with engine.connect() as conn:
+        after = totals.summary(conn, _filter())
+        maintained = _maintained(conn)
+    assert after["installs"] == before["installs"] - own
+    assert after["hosts"]["reporting"] == FLEET - 1
+    with write_transaction(engine) as conn:
+        aggregates.rebuild(conn)
+    with engine.connect() as conn:
+        assert _maintained(conn) == maintained
+
+
+def test_reclassify_applies_a_local_catalog_and_a_new_home_country(engine, fleet, tmp_path):
+    with engine.connect() as conn:
+        before = totals.summary(conn, _filter())
+        unknown_before = totals.unknown_titles(conn, _filter(), limit=10_000)
+    contoso = [u for u in unknown_before if u["name"].startswith("Contoso Line-of-Business Tool")]
+    assert contoso, "the long tail is unknown before the local catalog"
+    local = tmp_path / "catalog"
+    local.mkdir()
+    (local / "contoso.toml").write_text(
+        '[[vendor]]\nid = "contoso"\nname = "Contoso"\ncountry = "RU"\n'
+        'aliases = ["Contoso Department 1"]\npublisher_patterns = [\'^contoso department \\d+$\']\n'
+        'source = "https://intranet.example/contoso"\nchecked = "2026-11-23"\n\n'
+        '[[product]]\nid = "contoso-lob"\nvendor = "contoso"\nname = "Contoso line-of-business tools"\n'
+        'category = "other"\nlicense = "proprietary"\n'
+        '[product.match]\nwindows = [\'contoso line-of-business tool \\d+\']\n', encoding="utf-8")
+    classify.reclassify(engine, local_dirs=[local])
+    with engine.connect() as conn:
+        after = totals.summary(conn, _filter())
+        products = {p["product"]: p for p in totals.products(conn, _filter())}
+    grp = {g["status"]: g["installs"] for g in after["installs_by_status"]}
+    grp_before = {g["status"]: g["installs"] for g in before["installs_by_status"]}
+    moved = sum(u["installs"] for u in contoso)
+    assert products["contoso-lob"]["installs"] == moved
+    assert grp["domestic"] == grp_before["domestic"] + moved and grp["unknown"] == grp_before["unknown"] - moved
+    classify.reclassify(engine, home=("DE",), local_dirs=[local])
+    with engine.connect() as conn:
+        german = totals.summary(conn, _filter())
+        state = classify.stored_state(conn)
+    assert state["home"] == "DE"
+    german_groups = {g["status"]: g["installs"] for g in german["installs_by_status"]}
+    assert german_groups["domestic"] < grp["domestic"]  # Russian products are foreign to a German organisation
+    assert german["installs"] == after["installs"]
+
+
+def test_the_admin_api_answers_the_same_figures(engine, fleet, client, admin_headers):
+    with engine.connect() as conn:
+        direct = totals.summary(conn, _filter())
+    answer = client.get("/api/v1/admin/summary", headers=admin_headers)
+    assert answer.status_code == 200, answer.text
+    api = answer.json()
+    assert api["installs"] == direct["installs"] and api["installs_by_status"] == direct["installs_by_status"]
+    products = client.get("/api/v1/admin/products", params={"status": "foreign"}, headers=admin_headers).json()
+    zoom = next(p for p in products["products"] if p["product"] == "zoom-workplace")
+    assert {"yandex-telemost", "trueconf"} & {a["id"] for a in zoom["alternatives"]}
+    assert all(p["group"].startswith("foreign") for p in products["products"])
+    export = client.get("/api/v1/admin/export", params={"format": "csv", "bom": "true"}, headers=admin_headers)
+    lines = export.text.splitlines()
+    assert lines[0].startswith("\ufeffhost_id,hostname")
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == direct["installs"]
+    assert client.get("/api/v1/admin/summary", params={"tag": "dept"}, headers=admin_headers).status_code == 400
+    host = fleet[1]["host"]["id"]
+    detail = client.get(f"/api/v1/admin/hosts/{host}/classified", headers=admin_headers).json()
+    assert {i["group"] for i in detail["software"]} <= {*totals.GROUPS, "os-component"}
+    assert all(i["rule"] for i in detail["software"] if i["group"] != "unknown")
