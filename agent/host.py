@@ -21,23 +21,7 @@ _FAMILIES = {"linux": "linux", "win32": "windows", "darwin": "macos"}
 GENERATED_ID_FILE = "host-id"
 # Network and pseudo file systems: sizing them can hang (NFS) or means nothing (overlay, squashfs).
 _SKIPPED_FSTYPES = frozenset(
-    (
-        "nfs",
-        "nfs4",
-        "cifs",
-        "smbfs",
-        "smb3",
-        "sshfs",
-        "squashfs",
-        "overlay",
-        "tmpfs",
-        "devtmpfs",
-        "autofs",
-        "9p",
-        "afs",
-        "ceph",
-        "glusterfs",
-    )
+    "nfs nfs4 cifs smbfs smb3 sshfs squashfs overlay tmpfs devtmpfs autofs 9p afs ceph glusterfs".split()
 )
 
 
@@ -51,10 +35,12 @@ def collect_host(
     module = _platform_module(key, errors)
     live = os.path.abspath(root) == "/"
 
-    identity = _call(module, "host_id", errors, root) if module else None
+    # Only the Linux module reads a --root; the others read their own live system.
+    rooted = (root,) if key == "linux" else ()
+    identity = _call(module, "host_id", errors, *rooted) if module else None
     if not identity:
         identity = _generated_id(root, live, errors)
-    os_facts = _call(module, "os_facts", errors, root) if module else None
+    os_facts = _call(module, "os_facts", errors, *rooted) if module else None
     host: Dict[str, object] = {"id": identity[0], "id_source": identity[1]}
     host.update(_names(root, live))
     if live:
@@ -87,7 +73,7 @@ def _call(module, function: str, errors: List[SourceError], *args):
     if func is None:
         return None
     try:
-        return func(*args) if module.__name__.endswith("_linux") else func()
+        return func(*args)
     except Exception as err:  # noqa: BLE001 - reported, never fatal
         errors.append(SourceError("host", f"{function} failed: {type(err).__name__}: {err}"))
         return None
