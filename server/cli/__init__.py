@@ -19,3 +19,9 @@ def main() -> None:
 from server.cli.catalog import register as register_catalog  # noqa: E402
 
 register_catalog(app)
+
+from server.cli.collector import register as register_collector  # noqa: E402
+from server.cli.inventory import register as register_inventory  # noqa: E402
+
+register_collector(app)
+register_inventory(app)

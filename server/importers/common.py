@@ -12,8 +12,6 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from agent.report import inventory_hash
-
 SCHEMA = "footprint.report/1"
 # report_id is derived from the file's bytes, so importing the same file twice is a no-op for the collector.
 _REPORT_NAMESPACE = uuid.UUID("6f7a5c1e-2b1d-4c55-9a40-8d1e0c2b7f10")
@@ -311,8 +309,7 @@ def report_envelope(
         "network": network,
         "software": software,
     }
-    report["inventory_hash"] = inventory_hash(report)
-    return report
+    return report  # no inventory_hash: the collector computes it from the report it stores
 
 
 _GUID = re.compile(r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$")

@@ -40,6 +40,7 @@ def test_collect_from_exports_end_to_end(run_agent, fixtures, tmp_path):
     host = report["host"]
     assert (host["id"], host["id_source"]) == ("6c1b0a39-2f4e-4d7a-9b8e-3f51c2d0a7e4", "MachineGuid")
     assert host["os"]["name"] == "Microsoft Windows 11 Pro"
+    assert (host["hostname"], host["fqdn"]) == ("ws-042", "ws-042.corp.example.ru")
     assert report["hardware"] == {"vendor": "LENOVO", "model": "20L5CTO1WW", "serial": "PF1ABCDE"}
     assert report["network"] == {"interfaces": []}
 

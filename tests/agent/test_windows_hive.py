@@ -152,7 +152,11 @@ def hive_file(tmp_path) -> Path:
 
 
 def test_keys_and_every_value_type(hive_file):
-    hive = HiveReader(str(hive_file), MOUNT)
+    with HiveReader(str(hive_file), MOUNT) as hive:
+        check_hive(hive)
+
+
+def check_hive(hive: HiveReader) -> None:
     assert hive.subkeys(MOUNT) == ["AppEvents", "Environment", "Software"]
     assert hive.subkeys(UNINSTALL.lower()) == ["ZoomUMX", "Яндекс.Телемост", "Hidden Helper"]  # via "ri"
     zoom = hive.values(UNINSTALL + r"\ZoomUMX")
@@ -180,8 +184,8 @@ def test_damaged_hives_are_named(tmp_path, hive_file):
     truncated = tmp_path / "truncated.dat"
     truncated.write_bytes(hive_file.read_bytes()[:6000])
     with pytest.raises(RegistryAccessError, match=r"truncated\.dat: "):
-        hive = HiveReader(str(truncated), MOUNT)
-        hive.subkeys(UNINSTALL)
+        with HiveReader(str(truncated), MOUNT) as hive:
+            hive.subkeys(UNINSTALL)
 
 
 def test_logged_off_users_are_read_from_their_hive_files(monkeypatch, fake_winreg, hive_file, tmp_path):

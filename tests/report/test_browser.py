@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from server.report.html import GROUP_COLOURS, render
+from server.report.pdf import html_to_pdf
 
 
 def _hex(colour: str):
@@ -40,3 +41,13 @@ def test_the_checks_can_fail(report_data, render_in_chromium, tmp_path):
     leaking = tmp_path / "leaking.html"
     leaking.write_text('<html><body><img src="http://footprint-report-test.invalid/logo.png"></body></html>')
     assert render_in_chromium(leaking, 320, 200).page_requests == ["http://footprint-report-test.invalid/logo.png"]
+
+
+def test_pdf_is_printed_by_chromium(report_data, require_command, tmp_path):
+    require_command("chromium")
+    page, pdf = tmp_path / "report.html", tmp_path / "report.pdf"
+    page.write_text(render(report_data), encoding="utf-8")
+    html_to_pdf(page, pdf)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 1

@@ -9,6 +9,7 @@ cells start with a signed size (negative = in use). Keys are "nk" cells, subkey 
 
 from __future__ import annotations
 
+import os
 import struct
 from typing import Dict, Iterator, List, Tuple
 
@@ -35,13 +36,30 @@ class HiveReader(RegistryReader):
         self.path = path
         root, rest = split_path(mount)
         self._mount = [root] + [p for p in rest.split("\\") if p]
-        with open(path, "rb") as handle:  # FileNotFoundError passes: no hive is no error
-            self._data = handle.read()
-        if len(self._data) < BASE_BLOCK + 32 or self._data[:4] != b"regf":
-            raise self._damaged("not a registry hive (no regf header)")
-        self._root = struct.unpack_from("<I", self._data, 0x24)[0]
-        self._minor = struct.unpack_from("<I", self._data, 0x18)[0]
-        self._key(self._root)  # a hive whose root is not a key is unusable
+        # Cells are read where they lie: a profile hive can be large and only a few keys matter.
+        # FileNotFoundError passes: a profile without a hive is no error.
+        self._handle = open(path, "rb")  # closed by close() or the with block
+        try:
+            self._size = os.fstat(self._handle.fileno()).st_size
+            base = self._handle.read(BASE_BLOCK)
+            if self._size < BASE_BLOCK + 32 or base[:4] != b"regf":
+                raise self._damaged("not a registry hive (no regf header)")
+            self._root = struct.unpack_from("<I", base, 0x24)[0]
+            self._minor = struct.unpack_from("<I", base, 0x18)[0]
+            self._key(self._root)  # a hive whose root is not a key is unusable
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def close(self) -> None:
+        """Let go of the file at once: Windows must be able to load it when the user logs on."""
+        self._handle.close()
+
+    def __enter__(self) -> HiveReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _damaged(self, problem: str) -> RegistryAccessError:
         return RegistryAccessError(f"{self.path}: {problem}")
@@ -49,12 +67,13 @@ class HiveReader(RegistryReader):
     def _cell(self, offset: int) -> bytes:
         """The data of the cell at a hive-bins offset (its size field skipped)."""
         start = BASE_BLOCK + offset
-        if offset == 0xFFFFFFFF or start + 4 > len(self._data):
+        if offset == 0xFFFFFFFF or start + 4 > self._size:
             raise self._damaged(f"cell offset {offset:#x} outside the file")
-        size = -struct.unpack_from("<i", self._data, start)[0]
-        if size < 8 or start + size > len(self._data):
+        self._handle.seek(start)
+        size = -struct.unpack("<i", self._handle.read(4))[0]
+        if size < 8 or start + size > self._size:
             raise self._damaged(f"cell at {offset:#x} has a bad size")
-        return self._data[start + 4 : start + size]
+        return self._handle.read(size - 4)
 
     def _key(self, offset: int) -> bytes:
         cell = self._cell(offset)

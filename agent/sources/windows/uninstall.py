@@ -277,7 +277,8 @@ class UninstallSource(Source):
         except OSError as exc:
             result.errors.append(SourceError(SOURCE, f"cannot read the user hive: {exc}", path))
             return []
-        return user_entries(hive, sid, user, codes, result)
+        with hive:
+            return user_entries(hive, sid, user, codes, result)
 
 
 def user_entries(

@@ -1,0 +1,147 @@
+"""Query commands over the admin REST API: `hosts` (and `hosts remove`), `host ID`, `software`."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from server.cli.client import ApiClient, ServerOption, TokenOption
+from server.cli.output import OutputFormat, render
+
+OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
+hosts_app = typer.Typer(help="Enrolled hosts: list them (with filters) or remove one.")
+
+
+def _tag_filters(tags: List[str]) -> List[str]:
+    for tag in tags:
+        if "=" not in tag or tag.startswith("="):
+            raise typer.BadParameter(f"{tag!r}: expected KEY=VALUE, e.g. dept=finance", param_hint="--tag")
+    return tags
+
+
+def _when(value: Optional[str]) -> str:
+    """RFC 3339 from the API → `2026-11-23 11:20` for an 80-column table."""
+    return value[:16].replace("T", " ") if value else ""
+
+
+@hosts_app.callback(invoke_without_command=True)
+def hosts(
+    ctx: typer.Context,
+    os: Optional[str] = typer.Option(None, "--os", help="OS family, distribution id or name."),
+    tag: List[str] = typer.Option([], "--tag", help="KEY=VALUE (repeatable, all must match)."),
+    not_seen_days: Optional[float] = typer.Option(None, min=0, help="Only hosts silent this long."),
+    output: OutputFormat = OutputOption,
+    server: Optional[str] = ServerOption,
+    token: Optional[str] = TokenOption,
+) -> None:
+    """List hosts (not removed): name, OS, last seen, software count, tags."""
+    if ctx.invoked_subcommand is not None:
+        return
+    params = {"os": os, "tag": _tag_filters(tag), "not_seen_days": not_seen_days, "limit": 100_000}
+    data = ApiClient(server, token).get("/hosts", **params)
+    rows = [
+        {
+            **h,
+            "os": " ".join(filter(None, [h["os_name"], h["os_version"]])) or h["os_family"],
+            "last_seen": _when(h["last_seen"]),
+            "tags": ",".join(f"{k}={v}" for k, v in sorted(h["tags"].items())),
+        }
+        for h in data["hosts"]
+    ]
+    columns = ["id", "hostname", "os", "last_seen", "software_count", "tags"]
+    typer.echo(render(data, rows, columns, output))
+
+
+@hosts_app.command("remove")
+def hosts_remove(
+    host_id: str = typer.Argument(..., help="Host id from `footprint hosts`."),
+    purge: bool = typer.Option(False, help="Also delete its inventory and history."),
+    server: Optional[str] = ServerOption,
+    token: Optional[str] = TokenOption,
+) -> None:
+    """Remove a host: its key stops working at once and it leaves every list and total."""
+    from urllib.parse import quote
+
+    ApiClient(server, token).request("DELETE", f"/hosts/{quote(host_id, safe='')}", params={"purge": purge})
+    typer.echo(f"removed host {host_id}" + (" and its history" if purge else ""))
+
+
+FACTS = [
+    ("hostname", "hostname"),
+    ("fqdn", "fqdn"),
+    ("os", None),
+    ("kernel", "os_kernel"),
+    ("arch", "os_arch"),
+    ("hardware", None),
+    ("memory", None),
+    ("serial", "hw_serial"),
+    ("agent", "agent_version"),
+    ("first seen", "first_seen"),
+    ("last seen", "last_seen"),
+    ("last report", "last_report_at"),
+    ("tags", None),
+    ("software", "software_count"),
+]
+
+
+def _fact_rows(host: dict) -> List[dict]:
+    derived = {
+        "os": " ".join(filter(None, [host["os_name"], host["os_version"], host["os_display_version"]])),
+        "hardware": " ".join(filter(None, [host["hw_vendor"], host["hw_model"], host["cpu_model"]])),
+        "memory": f"{host['memory_bytes'] / 2**30:.1f} GiB" if host["memory_bytes"] else "",
+        "tags": ", ".join(f"{k}={v}" for k, v in sorted(host["tags"].items())),
+    }
+    rows = []
+    for label, key in FACTS:
+        value = derived[label] if key is None else host.get(key)
+        if key and key.endswith(("_seen", "_at")):
+            value = _when(value)
+        rows.append({"fact": label, "value": value})
+    rows += [
+        {"fact": f"interface {n['name']}", "value": " ".join(filter(None, [n["mac"], n["addresses"]]))}
+        for n in host["interfaces"]
+    ]
+    return rows
+
+
+def host(
+    host_id: str = typer.Argument(..., help="Host id from `footprint hosts`."),
+    output: OutputFormat = OutputOption,
+    server: Optional[str] = ServerOption,
+    token: Optional[str] = TokenOption,
+) -> None:
+    """One host: its facts, then its software (JSON has everything, CSV the software list)."""
+    from urllib.parse import quote
+
+    data = ApiClient(server, token).get(f"/hosts/{quote(host_id, safe='')}")
+    software_columns = ["name", "version", "source", "publisher", "arch", "user"]
+    if output == OutputFormat.table:
+        facts = render(data, _fact_rows(data), ["fact", "value"], output)
+        items = render(data, data["software"], software_columns, output)
+        typer.echo(f"{facts}\n\nsoftware ({len(data['software'])}):\n{items}")
+    else:
+        typer.echo(render(data, data["software"], software_columns, output))
+
+
+def software(
+    name: Optional[str] = typer.Option(None, help="Part of the name (case-insensitive)."),
+    source: Optional[str] = typer.Option(None, help="deb, rpm, windows, macos-app, …"),
+    os: Optional[str] = typer.Option(None, "--os", help="Only hosts of this OS family/distribution."),
+    tag: List[str] = typer.Option([], "--tag", help="Only hosts with KEY=VALUE (repeatable)."),
+    limit: int = typer.Option(1000, min=1, max=100_000),
+    output: OutputFormat = OutputOption,
+    server: Optional[str] = ServerOption,
+    token: Optional[str] = TokenOption,
+) -> None:
+    """Distinct software titles with the number of hosts that have each, most common first."""
+    params = {"name": name, "source": source, "os": os, "tag": _tag_filters(tag), "limit": limit}
+    data = ApiClient(server, token).get("/software", **params)
+    columns = ["name", "version", "source", "publisher", "hosts"]
+    typer.echo(render(data, data["software"], columns, output))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hosts_app, name="hosts")
+    app.command("host")(host)
+    app.command("software")(software)

@@ -1,0 +1,131 @@
+"""The `footprint` admin CLI: query commands through a real collector's API, server commands on the DB."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from server.cli import app as cli
+from server.store.credentials import create_token
+from server.store.db import utcnow
+from server.store.tables import hosts
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fleet(client, enroll, make_report, engine):
+    """A Debian workstation, a Windows office machine, and a Debian one silent for 40 days."""
+    debian = enroll(hostname="ws-debian")
+    windows = enroll(hostname="office-win")
+    old = enroll(hostname="ws-old")
+    for host, os_ in ((debian, "linux"), (windows, "windows"), (old, "linux")):
+        answer = client.post("/api/v1/reports", json=make_report(host, os=os_), headers=host.headers)
+        assert answer.status_code == 200
+    with engine.begin() as conn:
+        when = utcnow() - timedelta(days=40)
+        conn.execute(update(hosts).where(hosts.c.id == old.host_id).values(last_seen=when))
+    return {"debian": debian, "windows": windows, "old": old}
+
+
+@pytest.fixture
+def api_env(db_url, engine, start_collector, admin_token, tmp_path):
+    collector = start_collector(db_url)
+    return {
+        "FOOTPRINT_SERVER": collector.url,
+        "FOOTPRINT_TOKEN": admin_token,
+        "FOOTPRINT_CONFIG": str(tmp_path / "no-config.toml"),
+        "COLUMNS": "80",
+    }
+
+
+def _run(args, env, code=0):
+    result = runner.invoke(cli, args, env=env)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_hosts_in_three_formats_with_filters(fleet, api_env):
+    table = _run(["hosts"], api_env)
+    assert {"ws-debian", "office-win", "ws-old"} <= set(table.split())
+    assert all(len(line) <= 80 for line in table.splitlines())
+    data = json.loads(_run(["hosts", "--os", "windows", "-o", "json"], api_env))
+    assert [h["hostname"] for h in data["hosts"]] == ["office-win"]
+    assert data["hosts"][0]["tags"] == {"dept": "finance"}
+    rows = list(csv.DictReader(io.StringIO(_run(["hosts", "--not-seen-days", "30", "-o", "csv"], api_env))))
+    assert [r["hostname"] for r in rows] == ["ws-old"]
+    assert _run(["hosts", "--tag", "dept=sales", "-o", "json"], api_env).count("hostname") == 0
+    assert len(json.loads(_run(["hosts", "--tag", "dept=finance", "-o", "json"], api_env))["hosts"]) == 3
+
+
+def test_host_shows_facts_and_software(fleet, api_env):
+    host = fleet["windows"]
+    table = _run(["host", host.host_id], api_env)
+    assert "Windows 11 Pro" in table and "Яндекс Браузер" in table and "dept=finance" in table
+    items = list(csv.DictReader(io.StringIO(_run(["host", host.host_id, "-o", "csv"], api_env))))
+    assert len(items) == 9 and {i["source"] for i in items} == {"windows"}
+    whole = json.loads(_run(["host", host.host_id, "-o", "json"], api_env))
+    assert whole["interfaces"][0]["mac"] == "52:54:00:12:34:56" and whole["software_count"] == 9
+
+
+def test_software_counts_hosts_per_title(fleet, api_env):
+    rows = json.loads(_run(["software", "--name", "BASH", "-o", "json"], api_env))["software"]
+    assert [(r["name"], r["hosts"]) for r in rows] == [("bash", 2)]
+    windows_only = json.loads(_run(["software", "--os", "windows", "-o", "json"], api_env))
+    assert {r["hosts"] for r in windows_only["software"]} == {1}
+
+
+def test_hosts_remove_locks_the_host_out(fleet, api_env, client, make_report):
+    host = fleet["debian"]
+    assert "removed" in _run(["hosts", "remove", host.host_id], api_env)
+    assert "ws-debian" not in _run(["hosts"], api_env)
+    answer = client.post("/api/v1/reports", json=make_report(host), headers=host.headers)
+    assert answer.status_code == 401
+    assert "not_found" in _run(["host", host.host_id], api_env, code=2)
+
+
+def test_friendly_errors(api_env, engine):
+    bad_token = dict(api_env, FOOTPRINT_TOKEN="fpa_wrong")
+    out = _run(["hosts"], bad_token, code=2)
+    assert "401" in out and "--token" in out and "Traceback" not in out
+    read_only = dict(api_env, FOOTPRINT_TOKEN=create_token(engine, "admin", read_only=True).secret)
+    assert "read-only" in _run(["hosts", "remove", "x"], read_only, code=2)
+    unreachable = dict(api_env, FOOTPRINT_SERVER="http://127.0.0.1:9")
+    assert "cannot reach the collector" in _run(["software"], unreachable, code=2)
+    assert "KEY=VALUE" in _run(["hosts", "--tag", "finance"], api_env, code=2)
+
+
+def test_config_file_supplies_server_and_token(fleet, api_env, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'server = "{api_env["FOOTPRINT_SERVER"]}"\ntoken = "{api_env["FOOTPRINT_TOKEN"]}"\n')
+    env = {"FOOTPRINT_CONFIG": str(config), "FOOTPRINT_SERVER": "", "FOOTPRINT_TOKEN": ""}
+    assert "ws-debian" in _run(["hosts"], env)
+
+
+def test_tokens_create_list_revoke_on_the_database(db_url, engine):
+    env = {"FOOTPRINT_DB": db_url}
+    out = _run(["tokens", "create", "--kind", "enroll", "--expires", "7d", "--tag", "dept=hr"], env)
+    secret = out.split("keep it safe): ")[1].strip()
+    assert secret.startswith("fpe_") and secret not in _run(["tokens", "list", "-o", "json"], env)
+    listed = json.loads(_run(["tokens", "list", "-o", "json"], env))
+    assert listed[0]["tags"] == {"dept": "hr"} and listed[0]["state"] == "live"
+    _run(["tokens", "revoke", str(listed[0]["id"])], env)
+    assert json.loads(_run(["tokens", "list", "-o", "json"], env))[0]["state"] == "revoked"
+    assert "only admin tokens" in _run(["tokens", "create", "--kind", "enroll", "--read-only"], env, code=2)
+
+
+def test_serve_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(pg_url):
+    command = [sys.executable, "-c", "from server.cli import main; main()"]
+    refused = subprocess.run(command + ["serve", "--db", pg_url], capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "footprint db upgrade" in refused.stderr and "Traceback" not in refused.stderr
+    upgraded = subprocess.run(command + ["db", "upgrade", "--db", pg_url], capture_output=True, text=True)
+    assert upgraded.returncode == 0 and "revision 0001" in upgraded.stdout
