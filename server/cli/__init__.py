@@ -25,3 +25,7 @@ from server.cli.inventory import register as register_inventory  # noqa: E402
 
 register_collector(app)
 register_inventory(app)
+
+from server.cli.imports import register as register_imports  # noqa: E402
+
+register_imports(app)

@@ -96,6 +96,11 @@ def ingest_report(engine: Engine, parsed: ParsedReport, host_id: str) -> IngestR
         return _ingest(conn, parsed, host_id, utcnow())
 
 
+def ingest_into(conn: Connection, parsed: ParsedReport, host_id: str) -> IngestResult:
+    """The same, inside the caller's transaction: importers register the host in it first."""
+    return _ingest(conn, parsed, host_id, utcnow())
+
+
 def _ingest(conn: Connection, parsed: ParsedReport, host_id: str, now: datetime) -> IngestResult:
     report = parsed.report
     host = _lock_host(conn, host_id)

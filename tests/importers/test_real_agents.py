@@ -1,46 +1,52 @@
-"""Real outputs: FusionInventory and OCS Inventory agents inventory this machine, and the import must list
-exactly the packages dpkg has installed, and the same ones Footprint's own agent finds."""
+"""Real outputs: FusionInventory and OCS Inventory agents inventory this machine; imported into the collector,
+each host's software list must be exactly what dpkg has installed, and what Footprint's own agent reports."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
 
 from agent.collect_cli import collect
-from server.importers import read_inventory
-
-
-def _deb_packages(report):
-    return {(s["name"], s["version"], s.get("arch")) for s in report["software"] if s["source"] == "deb"}
+from server.importers.batch import import_files
+from server.store.queries import host_software_list
 
 
 @pytest.fixture(scope="module")
-def footprint_agent_packages():
-    """What `footprint-agent collect` reports for this machine's deb packages."""
-    return _deb_packages(collect())
+def footprint_agent_report():
+    """`footprint-agent collect` for this machine."""
+    return collect()
 
 
-def test_fusioninventory_inventory_of_this_machine(require_command, dpkg_packages, footprint_agent_packages):
-    command = require_command("fusioninventory-inventory")
-    output = subprocess.run([command], capture_output=True, check=True, timeout=300).stdout
-    fmt, [report] = read_inventory(output)
-    assert fmt == "fusion-xml"
-    assert report["host"]["id_source"] == "import:glpi"
-    assert report["host"]["os"]["family"] == "linux"
-    assert _deb_packages(report) == dpkg_packages == footprint_agent_packages
+def _deb_packages(software):
+    return {(s["name"], s["version"], s["arch"]) for s in software if s["source"] == "deb"}
 
 
-def test_ocsinventory_local_inventory_of_this_machine(
-    require_command, dpkg_packages, footprint_agent_packages, tmp_path
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the agents' output is the subject, not the DB
+def test_real_agent_inventories_import_as_this_machine(
+    require_command, dpkg_packages, footprint_agent_report, engine, tmp_path
 ):
-    command = require_command("ocsinventory-agent")
-    subprocess.run(
-        [command, f"--local={tmp_path}"], capture_output=True, check=True, timeout=300,
-        stdin=subprocess.DEVNULL,
-    )
-    [written] = tmp_path.glob("*.ocs")
-    fmt, [report] = read_inventory(written.read_bytes())
-    assert fmt == "ocs-xml"
-    assert report["host"]["id_source"] == "import:ocs"
-    assert _deb_packages(report) == dpkg_packages == footprint_agent_packages
+    fusion = tmp_path / "fusioninventory.xml"
+    fusion.write_bytes(subprocess.run(
+        [require_command("fusioninventory-inventory")], capture_output=True, check=True, timeout=300
+    ).stdout)
+    ocs_dir = tmp_path / "ocs"
+    ocs_dir.mkdir()
+    subprocess.run([require_command("ocsinventory-agent"), f"--local={ocs_dir}"], capture_output=True,
+                   check=True, timeout=300, stdin=subprocess.DEVNULL)
+    [ocs] = ocs_dir.glob("*.ocs")
+    native = tmp_path / "footprint-agent.json"
+    native.write_text(json.dumps(footprint_agent_report), encoding="utf-8")
+
+    summary = import_files(engine, [fusion, ocs, native])
+    assert summary.rejected == []
+    assert summary.formats == {"fusion-xml": 1, "ocs-xml": 1, "footprint-json": 1}
+    fusion_host, ocs_host, native_host = summary.added
+    assert fusion_host.startswith("glpi:") and ocs_host.startswith("ocs:")
+    assert native_host == footprint_agent_report["host"]["id"]
+
+    assert _deb_packages(footprint_agent_report["software"]) == dpkg_packages
+    with engine.connect() as conn:
+        for host_id in summary.added:
+            assert _deb_packages(host_software_list(conn, host_id)) == dpkg_packages, host_id

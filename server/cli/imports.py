@@ -1,0 +1,85 @@
+"""`footprint import FILE|DIR...`: other agents' inventories (GLPI, FusionInventory, OCS) and offline Footprint
+reports into the collector's database, acting on it directly like `serve` and `db upgrade`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from server.cli.collector import DataDirOption, DbOption, parse_tags
+from server.cli.collector import _engine as collector_engine
+
+PROGRESS_FROM = 20  # files: smaller batches finish before a progress bar would tell anything
+
+
+class SummaryFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _files(arguments: List[Path]) -> List[Path]:
+    """Files as given, and the files inside any directory given (as `glpi-agent --local DIR` fills it)."""
+    found: List[Path] = []
+    for argument in arguments:
+        if argument.is_dir():
+            found.extend(sorted(p for p in argument.rglob("*") if p.is_file()))
+        else:
+            found.append(argument)
+    return found
+
+
+def _report(summary, output: SummaryFormat) -> str:
+    if output == SummaryFormat.json:
+        return json.dumps({
+            "files": summary.files, "formats": summary.formats, "hosts_added": summary.added,
+            "hosts_updated": summary.updated, "unchanged": summary.unchanged, "older": summary.older,
+            "rejected": [{"file": f, "reason": r} for f, r in summary.rejected],
+        }, ensure_ascii=False, indent=2)
+    imported = summary.files - len(summary.rejected)
+    formats = ", ".join(f"{n} {fmt}" for fmt, n in sorted(summary.formats.items())) or "none"
+    lines = [
+        f"Imported {imported} of {summary.files} files ({formats}): {len(summary.added)} hosts added, "
+        f"{len(summary.updated)} updated, {len(summary.unchanged)} unchanged (imported before), "
+        f"{len(summary.older)} older than the stored inventory (not applied)."
+    ]
+    if summary.rejected:
+        lines.append(f"Rejected {len(summary.rejected)} file(s); nothing of them was stored:")
+        lines.extend(f"  {file}: {reason}" for file, reason in summary.rejected)
+    return "\n".join(lines)
+
+
+def import_inventories(
+    paths: List[Path] = typer.Argument(..., metavar="FILE|DIR...", help="Inventory files, or directories of them."),
+    tag: List[str] = typer.Option([], "--tag", metavar="KEY=VALUE", help="Tag every imported host (repeatable)."),
+    db: Optional[str] = DbOption,
+    data_dir: Optional[str] = DataDirOption,
+    output: SummaryFormat = typer.Option(SummaryFormat.table, "--output", "-o", help="Summary as table or json."),
+) -> None:
+    """Import inventories made by GLPI agent (JSON), FusionInventory/GLPI (XML), OCS Inventory (.ocs) or
+    `footprint-agent collect --output`. The format is read from each file's content. A bad file is rejected
+    with its reason and the rest goes on; the exit status is 1 when any file was rejected."""
+    from server.importers.batch import import_files
+
+    tags = parse_tags(tag)
+    files = _files(paths)
+    engine, _ = collector_engine(db, data_dir)
+    try:
+        if len(files) >= PROGRESS_FROM:
+            with typer.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:
+                summary = import_files(engine, files, tags, on_file=lambda _path: bar.update(1))
+        else:
+            summary = import_files(engine, files, tags)
+    finally:
+        engine.dispose()
+    typer.echo(_report(summary, output))
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_inventories)
