@@ -30,7 +30,8 @@ _DECORATION_TOKEN = re.compile(
 )
 _TRAILING = [
     re.compile(r"\s*[\(\[]([^()\[\]]*)[\)\]]$"),  # a bracketed group, kept unless every token is a decoration
-    re.compile(r"\s*(?:[-,:]\s*)?(?:version|версия|версии|ver\.?|release|build)\s*:?\s*v?\d[\w.+~-]*$"),
+    # the keyword is a word of its own: "Server 2005" and "Driver 10.0" keep their last word
+    re.compile(r"(?:\s+|\s*[-,:]\s*)(?:version|версия|версии|ver\.?|release|build)\s*:?\s*v?\d[\w.+~-]*$"),
     re.compile(rf"\s*(?:[-,]\s*)?(?:{_VERSION})$"),
     re.compile(rf"\s+(?:-\s*)?(?:{_ARCH})$"),
     re.compile(rf"\s+(?:-\s*)?(?:{_LANG_CODES})[-_][a-z]{{2,4}}$"),

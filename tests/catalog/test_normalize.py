@@ -34,6 +34,9 @@ from server.catalog.normalize import normalize, normalize_publisher
         ("Microsoft Office профессиональный плюс 2016", "microsoft office профессиональный плюс 2016"),
         ("1С:Предприятие 8 (8.3.23.1865)", "1с:предприятие 8"),
         ("Java 8 Update 381 (64-bit)", "java 8 update 381"),
+        # "version", "ver", "release", "build" strip only as words of their own
+        ("Microsoft SQL Server 2005", "microsoft sql server 2005"),
+        ("Realtek Card Reader Driver 10.0.22000.21355", "realtek card reader driver"),
         # brackets that are not decoration stay
         ("ABBYY FineReader 15 (Free)", "abbyy finereader 15 (free)"),
         ("Update for Windows 10 for x64-based Systems (KB5001716)",
