@@ -110,6 +110,10 @@ def _from_sources(root: str) -> List[SourceResult]:
     from agent.sources import sources_for
 
     sources, load_errors = sources_for(root)
+    if not sources and not load_errors:
+        # An inventory with no software must say why, or it reads as "nothing installed".
+        message = "no supported package database or application store found"
+        load_errors.append(SourceError("agent", message, root))
     results = [SourceResult(errors=load_errors)]
     for source in sources:
         try:

@@ -142,3 +142,4 @@ def test_collect_through_the_typer_app_too(make_root, fixtures):
     assert result.exit_code == 0, result.output
     assert "OS        ALT Server 11.0  [altlinux]" in result.output
     assert "Software  0 items" in result.output
+    assert "agent: no supported package database or application store found" in result.output
