@@ -29,3 +29,7 @@ register_inventory(app)
 from server.cli.imports import register as register_imports  # noqa: E402
 
 register_imports(app)
+
+from server.cli.report import register as register_report  # noqa: E402
+
+register_report(app)

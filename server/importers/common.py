@@ -359,7 +359,7 @@ def software_entry(fields: Dict[str, Any], source: str) -> Optional[Dict[str, An
         item["id"] = name
     user = text_of(fields.get("username"))
     item.update(scope="user", user=user) if user else item.update(scope="system")
-    extra = drop_empty({"homepage": homepage})
+    extra = drop_empty({"homepage": homepage, "distributor": text_of(fields.get("distributor"))})
     if source == "deb":
         extra.update(drop_empty({"section": text_of(fields.get("system_category"))}))
     if extra:

@@ -86,6 +86,14 @@ def _hardware(content: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+def _deb_distributor(row: Dict[str, Any]) -> Dict[str, Any]:
+    """GLPI and FusionInventory agents write `lsb_release -i` (the distribution) as every deb's PUBLISHER, third-party
+    packages included: it is kept as extra.distributor, never taken for the package's vendor."""
+    if (text_of(row.get("from")) or "").lower() == "deb" and text_of(row.get("publisher")):
+        return dict(row, distributor=row["publisher"], publisher=None)
+    return row
+
+
 def report_from_content(
     data: bytes, index: int, deviceid: Optional[str], content: Dict[str, Any]
 ) -> Dict[str, Any]:
@@ -99,7 +107,8 @@ def report_from_content(
         utc_timestamp(stamp, offset)
     )
     os_facts = _os(content)
-    software, errors = software_list(_rows(content, "softwares"), os_facts["family"])
+    rows = [_deb_distributor(row) for row in _rows(content, "softwares")]
+    software, errors = software_list(rows, os_facts["family"])
     hostname = text_of(hardware.get("name")) or split_deviceid(deviceid)[0]
     host = drop_empty({
         "id": host_identity(TOOL, hardware.get("uuid"), bios.get("ssn"), deviceid),

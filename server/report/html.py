@@ -52,7 +52,7 @@ tr { break-inside: avoid; }
 
 
 def _percent(share: float) -> str:
-    return f"{share * 100:.1f}%"
+    return f"{share:.1f}%"
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int]) -> str:
@@ -70,8 +70,10 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Se
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _card(value: str, label: str) -> str:
-    return f'<div class="card"><div class="value">{escape(value)}</div><div class="label">{escape(label)}</div></div>'
+def _card(value: str, label: str, figure: str) -> str:
+    """A headline figure; `data-figure` names it, so tests can hold it against `footprint summary`."""
+    return (f'<div class="card" data-figure="{figure}"><div class="value">{escape(value)}</div>'
+            f'<div class="label">{escape(label)}</div></div>')
 
 
 def _figure(caption: str, chart: str) -> str:
@@ -97,10 +99,12 @@ def render(data: ReportData) -> str:
     )
     filters = ", ".join(f"{k}: {v}" for k, v in sorted(data.filters.items())) or "all hosts"
     cards = "".join([
-        _card(f"{data.hosts_current:,}", f"hosts reporting ({data.hosts_stale:,} stale, not counted)"),
-        _card(_percent(data.foreign_host_share), f"{data.hosts_with_foreign:,} hosts run foreign software"),
-        _card(_percent(foreign_install_share), f"{foreign_installs:,} foreign installs"),
-        _card(_percent(data.domestic_os_share), f"{data.hosts_domestic_os:,} hosts on a domestic OS"),
+        _card(f"{data.hosts_current:,}", f"hosts reporting ({data.hosts_stale:,} stale, not counted)", "hosts"),
+        _card(_percent(data.foreign_host_share), f"{data.hosts_with_foreign:,} hosts run foreign software",
+              "hosts-with-foreign"),
+        _card(_percent(foreign_install_share), f"{foreign_installs:,} foreign installs", "foreign-installs"),
+        _card(_percent(data.domestic_os_share), f"{data.hosts_domestic_os:,} hosts on a domestic OS",
+              "domestic-os"),
     ])
     group_slices = [(GROUP_LABELS[g], data.installs_by_group.get(g, 0), GROUP_COLOURS[g]) for g in GROUPS]
     os_slices = [
@@ -131,7 +135,7 @@ def render(data: ReportData) -> str:
         [(h.hostname, h.os, h.foreign_installs, h.installs, h.last_seen) for h in data.worst_hosts],
         (2, 3),
     )
-    countries = _table(("Vendor country", "Foreign installs"), sorted(
+    countries = _table(("Vendor country", "Installs"), sorted(
         data.installs_by_country.items(), key=lambda kv: (-kv[1], kv[0])), (1,))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -146,7 +150,7 @@ def render(data: ReportData) -> str:
 <section><h2>Charts</h2><div class="charts">{charts}</div></section>
 <section><h2>Machines with the largest foreign footprint</h2>{worst}</section>
 <section><h2>Foreign products and their alternatives</h2>{_alternatives(data.foreign_products)}</section>
-<section><h2>Foreign installs by vendor country</h2>{countries}</section>
+<section><h2>Installs by vendor country</h2>{countries}</section>
 <p class="note">Counts are installs on reporting machines, the same figures as <code>footprint summary</code>
 for these filters; hosts not seen within the stale period are counted apart and left out of every total.
 Official progress metrics count purchase costs; this report shows the other half: what still runs.</p>

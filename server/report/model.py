@@ -13,7 +13,7 @@ class TrendPoint:
     period: str
     foreign_installs: int
     hosts_with_foreign: int
-    foreign_share: float  # 0..1: share of reporting hosts with any foreign software in the period
+    foreign_share: float  # percent of reporting hosts with any foreign software in the period
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class HostRow:
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything one report shows, for one set of filters; shares are fractions 0..1 as totals give them."""
+    """Everything one report shows, for one set of filters; shares are percentages (0-100) as totals give them."""
 
     generated_at: str
     filters: Dict[str, str]
@@ -70,7 +70,7 @@ class ReportData:
     installs_by_group: Dict[str, int]
     group_shares: Dict[str, float]
     categories: List[CategoryRow]
-    installs_by_country: Dict[str, int]  # foreign installs by the vendor's country
+    installs_by_country: Dict[str, int]  # installs by the vendor's country, as `summary` counts them
     top_vendors: List[VendorRow]
     top_products: List[ProductRow]
     foreign_products: List[ProductRow]

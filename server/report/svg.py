@@ -101,7 +101,7 @@ def stacked_bars(
 
 
 def share_line(title: str, points: Sequence[Tuple[str, float]], colour: str, width: int = 560) -> str:
-    """A line of shares (0..1) per period with the y axis in percent; a single period is drawn as a dot."""
+    """A line of percentages per period on a 0-100 % axis; a single period is drawn as a dot."""
     height = 220
     if not points:
         return _empty(width, height, title)
@@ -113,7 +113,7 @@ def share_line(title: str, points: Sequence[Tuple[str, float]], colour: str, wid
         y = top + plot_h * (1 - tick / 100)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{tick}%</text>')
-    coords = [(left + i * step, top + plot_h * (1 - min(max(share, 0.0), 1.0))) for i, (_, share) in
+    coords = [(left + i * step, top + plot_h * (1 - min(max(share, 0.0), 100.0) / 100)) for i, (_, share) in
               enumerate(points)]
     if len(coords) > 1:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
@@ -121,7 +121,7 @@ def share_line(title: str, points: Sequence[Tuple[str, float]], colour: str, wid
     label_every = max(1, math.ceil(len(points) / 8))
     for i, ((label, share), (x, y)) in enumerate(zip(points, coords)):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}">'
-                     f"<title>{escape(label)}: {share * 100:.1f}%</title></circle>")
+                     f"<title>{escape(label)}: {share:.1f}%</title></circle>")
         if i % label_every == 0 or i == len(points) - 1:
             parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" fill="#555">'
                          f"{_label(label, 10)}</text>")

@@ -30,9 +30,9 @@ def report_data() -> ReportData:
     return ReportData(
         generated_at="2026-11-23 11:40 UTC",
         filters={"tag": "dept=finance"},
-        hosts_current=412, hosts_stale=17, hosts_with_foreign=301, foreign_host_share=301 / 412,
-        hosts_domestic_os=96, domestic_os_share=96 / 412,
-        installs_by_group=groups, group_shares={g: n / total for g, n in groups.items()},
+        hosts_current=412, hosts_stale=17, hosts_with_foreign=301, foreign_host_share=round(30100 / 412, 1),
+        hosts_domestic_os=96, domestic_os_share=round(9600 / 412, 1),
+        installs_by_group=groups, group_shares={g: round(100 * n / total, 1) for g, n in groups.items()},
         categories=[
             CategoryRow("Office suite", {"domestic": 300, "foreign-proprietary": 280, "foreign-open-source": 90}),
             CategoryRow("Browser", {"domestic": 200, "foreign-proprietary": 390, "foreign-open-source": 150}),
@@ -44,7 +44,7 @@ def report_data() -> ReportData:
         foreign_products=[chrome, office, zoom],
         worst_hosts=[HostRow("BUH-PC-07", "Microsoft Windows 10 Pro", 34, 180, "2026-11-23"),
                      HostRow("dev-ws-03", "RED OS", 12, 1500, "2026-11-22")],
-        trend=[TrendPoint(f"2026-{m:02d}", 4100 - 200 * i, 350 - 10 * i, 0.85 - 0.025 * i)
+        trend=[TrendPoint(f"2026-{m:02d}", 4100 - 200 * i, 350 - 10 * i, 85 - 2.5 * i)
                for i, m in enumerate(range(6, 12))],
     )
 

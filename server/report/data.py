@@ -1,0 +1,66 @@
+"""The report's figures, fetched from the collector's totals API — the same answers `footprint summary`,
+`products`, `hosts --foreign` and `trend` print for the same filters, so the report cannot disagree with them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Optional
+
+from server.catalog.taxonomy import CATEGORIES
+from server.report.model import CategoryRow, HostRow, ProductRow, ReportData, TrendPoint, VendorRow
+
+Get = Callable[..., Any]  # ApiClient.get: (path, **query parameters) -> decoded JSON
+
+TOP = 10
+WORST_HOSTS = 25
+CATEGORY_ROWS = 12
+
+
+def _alternatives(row: dict) -> List[str]:
+    return [f"{a['name']} ({a['country']})" if a.get("country") else a["name"] for a in row.get("alternatives", [])]
+
+
+def _product(row: dict) -> ProductRow:
+    return ProductRow(
+        name=row["name"], vendor=row.get("vendor") or "", country=row.get("country") or "",
+        group=row.get("group") or "", category=CATEGORIES.get(row.get("category") or "", row.get("category") or ""),
+        installs=row["installs"], hosts=row["hosts"], alternatives=_alternatives(row),
+    )
+
+
+def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> ReportData:
+    """Every figure of the report for `filters` (tag list, os) with the trend from `since` (YYYY-MM-DD)."""
+    summary = get("/summary", top=TOP, **filters)
+    foreign = get("/products", status=["foreign"], **filters)["products"]
+    worst = get("/foreign-hosts", limit=WORST_HOSTS, **filters)["hosts"]
+    trend = get("/trend", since=since, by="month", **filters)["trend"]
+    by_status = {row["status"]: row for row in summary["installs_by_status"]}
+    return ReportData(
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        filters={k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in filters.items() if v}
+        | ({"trend since": since} if since else {}),
+        hosts_current=summary["hosts"]["reporting"],
+        hosts_stale=summary["hosts"]["stale"],
+        hosts_with_foreign=summary["hosts_with_foreign"],
+        foreign_host_share=summary["hosts_with_foreign_share"],
+        hosts_domestic_os=summary["domestic_os_hosts"],
+        domestic_os_share=summary["domestic_os_share"],
+        installs_by_group={status: row["installs"] for status, row in by_status.items()},
+        group_shares={status: row["share"] for status, row in by_status.items()},
+        categories=[
+            CategoryRow(CATEGORIES.get(row["category"], row["category"]),
+                        {g: row.get(g, 0) for g in by_status})
+            for row in summary["by_category"][:CATEGORY_ROWS]
+        ],
+        installs_by_country={row["country"]: row["installs"] for row in summary["by_country"]},
+        top_vendors=[VendorRow(v["name"] or v["vendor"], v.get("country") or "", v["installs"], v["hosts"])
+                     for v in summary["top_foreign_vendors"]],
+        top_products=[_product(p) for p in summary["top_foreign_products"]],
+        foreign_products=[_product(p) for p in foreign],
+        worst_hosts=[
+            HostRow(h["hostname"], h.get("os_name") or "", h["foreign"], h["installs"], (h.get("last_seen") or "")[:10])
+            for h in worst
+        ],
+        trend=[TrendPoint(t["period"], t["foreign_installs"], t["hosts_with_foreign"], t["hosts_with_foreign_share"])
+               for t in trend],
+    )
