@@ -162,3 +162,16 @@ def test_unknown_platform_degrades_to_a_generated_id(tmp_path, monkeypatch):
 )
 def test_address_prefix(address, netmask, expected):
     assert host._with_prefix(address, netmask) == expected
+
+
+def test_dmi_identity_skips_firmware_placeholders(tmp_path, monkeypatch):
+    for name, value in (
+        ("sys_vendor", "LENOVO\n"),
+        ("product_name", "20L5CTO1WW\n"),
+        ("product_serial", "To be filled by O.E.M.\n"),
+    ):
+        (tmp_path / name).write_text(value)
+    monkeypatch.setattr(_host_linux, "DMI_DIR", str(tmp_path))
+    facts = _host_linux.hardware_facts()
+    assert facts["vendor"] == "LENOVO" and facts["model"] == "20L5CTO1WW"
+    assert "serial" not in facts  # a placeholder would merge unrelated machines
