@@ -97,7 +97,10 @@ def show(
         vendor["products"] = sorted(p.id for p in catalog.products.values() if p.vendor == entry_id)
         found["vendor"] = vendor
     if entry_id in catalog.products:
-        found["product"] = asdict(catalog.products[entry_id])
+        product = catalog.products[entry_id]
+        found["product"] = {**asdict(product), "vendor_name": catalog.vendors[product.vendor].name,
+                            "country": catalog.country_of(product.vendor),
+                            "replaces": sorted(p.id for p in catalog.products.values() if entry_id in p.alternatives)}
     if not found:
         typer.echo(f"no vendor or product with id {entry_id!r}", err=True)
         raise typer.Exit(1)

@@ -212,3 +212,20 @@ def test_fingerprint_follows_catalog_contents_and_policy(sample_catalog_files, w
     assert changed.problems == [] and changed.country_of("sap") == "FR"
     assert first.fingerprint == same.fingerprint != changed.fingerprint
     assert Classifier(first, ("RU",)).fingerprint != Classifier(first, ("DE",)).fingerprint
+
+
+def test_most_specific_pattern_wins(write_catalog, sample_catalog_files):
+    family = sample_catalog_files["foreign.toml"] + r"""
+        [[product]]
+        id = "microsoft-other"
+        vendor = "microsoft"
+        name = "Other Microsoft software"
+        category = "other"
+        license = "proprietary"
+        [product.match]
+        windows = ['microsoft .+']
+    """
+    catalog = load_catalog(shipped_dir=write_catalog({**sample_catalog_files, "foreign.toml": family}))
+    classifier = Classifier(catalog, ("RU",))
+    assert classifier.classify({"name": "Microsoft Teams classic", "source": "windows"}).product == "microsoft-teams"
+    assert classifier.classify({"name": "Microsoft Whiteboard", "source": "windows"}).product == "microsoft-other"

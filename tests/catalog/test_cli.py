@@ -48,6 +48,7 @@ def test_catalog_stats_and_show(monkeypatch):
     shown = runner.invoke(app, ["catalog", "show", "microsoft"])
     assert shown.exit_code == 0 and '"effective_country": "US"' in shown.output
     missing = runner.invoke(app, ["catalog", "show", "no-such-thing"])
+    assert "no vendor or product with id 'no-such-thing'" in missing.stderr
     assert missing.exit_code == 1
 
 
@@ -61,6 +62,14 @@ def sample_env(sample_catalog_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("FOOTPRINT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("FOOTPRINT_HOME_COUNTRIES", raising=False)
     return tmp_path
+
+
+def test_catalog_show_product_with_country_and_what_it_replaces(sample_env):
+    shown = runner.invoke(app, ["catalog", "show", "yandex-telemost"])
+    assert shown.exit_code == 0, shown.output
+    product = json.loads(shown.stdout)["product"]
+    assert (product["vendor_name"], product["country"]) == ("Yandex", "RU")
+    assert product["replaces"] == ["microsoft-teams", "zoom-workplace"]
 
 
 def test_classify_one_item_prints_vendor_country_status_rule(sample_env):
