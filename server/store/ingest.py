@@ -31,7 +31,7 @@ from server.store.tables import (
     software_titles,
     title_key,
 )
-from server.store.upsert import bump, insert_for, upsert
+from server.store.upsert import bulk_insert, bump, insert_for, upsert
 
 CHUNK = 500  # keys per IN (…) list, well under SQLite's bound-parameter limit
 
@@ -182,7 +182,7 @@ def _apply_software(
                 )
             )
     if added:
-        conn.execute(host_software.insert(), added)
+        bulk_insert(conn, host_software, added)
     if changed:
         upsert(conn, host_software, changed, ["host_id", "title_id", "username"], _ATTRS)
     events = [
@@ -190,7 +190,7 @@ def _apply_software(
     ]
     events += [_event(host_id, t, u, "remove", report, False) for t, u in gone]
     if events:
-        conn.execute(software_events.insert(), events)
+        bulk_insert(conn, software_events, events)
     return len(added), len(gone), len(wanted)
 
 

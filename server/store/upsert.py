@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from typing import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Iterable, List, Sequence
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -42,3 +43,34 @@ def bump(conn: Connection, name: str, amount: int = 1) -> None:
             index_elements=["name", "shard"], set_={"value": counters.c.value + amount}
         )
     )
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
+    """Plain INSERT of many rows through the driver's executemany, without per-row SQLAlchemy work.
+
+    The hot path of ingest (thousands of rows per report); values must already be plain
+    (str/int/bool/None; datetimes are converted here to what SQLAlchemy itself stores).
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    sqlite_ = conn.dialect.name == "sqlite"
+    times = [i for i, c in enumerate(columns) if isinstance(rows[0][c], datetime)] if sqlite_ else []
+    params = [tuple(row[c] for c in columns) for row in rows]
+    if times:
+        params = [_sqlite_times(p, times) for p in params]
+    conn.exec_driver_sql(sql, params)
+
+
+def _sqlite_times(values: tuple, positions: List[int]) -> tuple:
+    out = list(values)
+    for i in positions:
+        moment = out[i].astimezone(timezone.utc)
+        out[i] = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return tuple(out)
