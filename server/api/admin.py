@@ -45,7 +45,7 @@ def get_host(host_id: str, engine: Engine = Depends(get_engine), _: Admin = Depe
     with engine.connect() as conn:
         host = queries.get_host(conn, host_id)
     if host is None:
-        raise ApiError(404, "not_found", f"no host {host_id!r} (removed, or never enrolled)")
+        raise ApiError(404, "not_found", f"no one host is {host_id!r} (by id, id prefix, hostname)")
     return host
 
 

@@ -10,6 +10,7 @@ from server.cli.client import ApiClient, ServerOption, TokenOption
 from server.cli.output import OutputFormat, render
 
 OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
+ID_SHOWN = 12  # id characters in the hosts table; enough to be unique in any real fleet
 hosts_app = typer.Typer(help="Enrolled hosts: list them (with filters) or remove one.")
 
 
@@ -40,16 +41,19 @@ def hosts(
         return
     params = {"os": os, "tag": _tag_filters(tag), "not_seen_days": not_seen_days, "limit": 100_000}
     data = ApiClient(server, token).get("/hosts", **params)
+    table = output == OutputFormat.table
     rows = [
         {
             **h,
+            "id": h["id"][:ID_SHOWN] if table else h["id"],  # `footprint host` takes the prefix
             "os": " ".join(filter(None, [h["os_name"], h["os_version"]])) or h["os_family"],
             "last_seen": _when(h["last_seen"]),
+            "items": h["software_count"],
             "tags": ",".join(f"{k}={v}" for k, v in sorted(h["tags"].items())),
         }
         for h in data["hosts"]
     ]
-    columns = ["id", "hostname", "os", "last_seen", "software_count", "tags"]
+    columns = ["id", "hostname", "os", "last_seen", "items", "tags"]
     typer.echo(render(data, rows, columns, output))
 
 
@@ -106,7 +110,7 @@ def _fact_rows(host: dict) -> List[dict]:
 
 
 def host(
-    host_id: str = typer.Argument(..., help="Host id from `footprint hosts`."),
+    host_id: str = typer.Argument(..., help="Host id (or unique prefix) or hostname."),
     output: OutputFormat = OutputOption,
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,

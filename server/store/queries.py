@@ -105,12 +105,30 @@ def _tags(conn: Connection, host_ids: List[str]) -> dict:
     return found
 
 
-def get_host(conn: Connection, host_id: str, events: int = 50) -> Optional[dict]:
-    """One host's facts, tags, interfaces, disks, software and latest events; None if unknown."""
-    row = conn.execute(
-        select(hosts).where(hosts.c.id == host_id, hosts.c.revoked.is_(False))
-    ).first()
-    if row is None:
+def resolve_host(conn: Connection, ref: str) -> Optional[str]:
+    """The id of the one listed host whose id is `ref`, whose hostname is `ref`, or whose id starts
+    with `ref` (as `footprint hosts` shows it); None when there is no such host or several."""
+    listed = hosts.c.revoked.is_(False)
+    for clause in (
+        hosts.c.id == ref,
+        func.lower(hosts.c.hostname) == ref.lower(),
+        hosts.c.id.startswith(ref, autoescape=True),
+    ):
+        found = conn.execute(select(hosts.c.id).where(listed, clause).limit(2)).scalars().all()
+        if len(found) == 1:
+            return found[0]
+        if found:
+            return None
+    return None
+
+
+def get_host(conn: Connection, ref: str, events: int = 50) -> Optional[dict]:
+    """One host's facts, tags, interfaces, disks, software and latest events; None if unknown.
+
+    `ref` is its id, its hostname, or a unique id prefix."""
+    host_id = resolve_host(conn, ref)
+    row = host_id and conn.execute(select(hosts).where(hosts.c.id == host_id)).first()
+    if not row:
         return None
     host = {k: (as_utc(v) if k in _TIMES else v) for k, v in row._mapping.items()}
     host.pop("revoked")

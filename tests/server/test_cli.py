@@ -75,6 +75,9 @@ def test_host_shows_facts_and_software(fleet, api_env):
     assert len(items) == 9 and {i["source"] for i in items} == {"windows"}
     whole = json.loads(_run(["host", host.host_id, "-o", "json"], api_env))
     assert whole["interfaces"][0]["mac"] == "52:54:00:12:34:56" and whole["software_count"] == 9
+    for ref in ("OFFICE-WIN", host.host_id[:12]):  # by hostname, by the prefix `hosts` shows
+        assert json.loads(_run(["host", ref, "-o", "json"], api_env))["id"] == host.host_id
+    assert host.host_id[:12] in _run(["hosts"], api_env)
 
 
 def test_software_counts_hosts_per_title(fleet, api_env):
