@@ -8,7 +8,7 @@ publisher only (vendor known, product not) > nothing (`unknown`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from server.catalog.loader import Catalog
@@ -186,8 +186,16 @@ class CatalogIndex:
 
     def find(self, item: Item) -> Match:
         """The most specific match for one item (see the module docstring for the order)."""
-        return (self._exact(item) or self._pattern(item) or self._distribution(item)
-                or self._publisher(item) or Match())
+        found = self._exact(item)
+        if found:
+            return found
+        found, rejected = self._pattern(item)
+        if found:
+            return found
+        found = self._distribution(item) or self._publisher(item)
+        if found and rejected:  # keep the explanation: the name looked like a product the publisher contradicts
+            found = replace(found, rule=f"{found.rule} (name matched {rejected}; publisher disagrees)")
+        return found or Match()
 
     def _exact(self, item: Item) -> Optional[Match]:
         source = item.source
@@ -220,10 +228,11 @@ class CatalogIndex:
             return [("name", v) for v in (item.name, item.id) if v]
         return [("name", item.name)] if item.name else []
 
-    def _pattern(self, item: Item) -> Optional[Match]:
+    def _pattern(self, item: Item) -> tuple[Optional[Match], str]:
+        """(match, "") or (None, the product a name matched but the publisher contradicts, if any)."""
         text = normalize(item.name)
         if not text:
-            return None
+            return None, ""
         if item.source == "os":
             sets = [("os", self.os)]
         elif item.source in _WINDOWS_PATTERN_SOURCES or item.source not in _EXACT_BY_SOURCE:
@@ -232,16 +241,16 @@ class CatalogIndex:
             sets = [("names", self.names)]
         candidates = [(label, p) for label, patterns in sets for p in patterns.matches(text)]
         if not candidates:
-            return None
+            return None, ""
         publisher_vendor = self._publisher_vendor(item)
         if publisher_vendor:
             root = self._root.get(publisher_vendor[0])
             agreeing = [(label, p) for label, p in candidates if self._root.get(self.product_vendor(p.product)) == root]
-            if not agreeing:
-                return None  # the name looks like another vendor's product: trust the publisher, not the look
+            if not agreeing:  # the name looks like another vendor's product: trust the publisher, not the look
+                return None, candidates[0][1].product
             candidates = agreeing
         label, pattern = candidates[0]
-        return self._product_match(pattern.product, f"{label}:name~{pattern.source}", "pattern")
+        return self._product_match(pattern.product, f"{label}:name~{pattern.source}", "pattern"), ""
 
     def _distribution(self, item: Item) -> Optional[Match]:
         if item.source not in ("deb", "rpm") or not self.distributions:

@@ -89,6 +89,7 @@ def test_publisher_disagreeing_with_name_wins(classifier):
     item = {"name": "Microsoft Teams", "source": "windows", "publisher": "TeamSpeak Systems GmbH"}
     result = classifier.classify(item)
     assert (result.vendor, result.product, result.level) == ("teamspeak", "", "publisher")
+    assert result.rule == "publisher:alias=teamspeak systems (name matched microsoft-teams; publisher disagrees)"
 
 
 def test_parent_company_decides_country(classifier):
