@@ -1,0 +1,194 @@
+"""Agent configuration: agent.toml plus FOOTPRINT_* environment overrides, validated on start.
+
+Every problem is a ConfigError naming the key, where it came from (file or environment variable) and
+what is wrong, so an administrator fixes it without reading a stack trace.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Mapping, Optional
+from urllib.parse import urlsplit
+
+from agent import paths
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the administrator."""
+
+
+@dataclass
+class Config:
+    """The validated agent settings; defaults are what an unconfigured agent does."""
+
+    source: str = ""
+    server: Optional[str] = None
+    ca_bundle: Optional[str] = None
+    client_cert: Optional[str] = None
+    client_key: Optional[str] = None
+    proxy: Optional[str] = None
+    timeout: float = 30.0
+    interval: Optional[int] = None
+    splay: int = 60
+    spool_max_reports: int = 100
+    spool_max_bytes: int = 64 * 1024 * 1024
+    log_level: str = "info"
+    state_dir: str = ""
+    tags: Dict[str, str] = field(default_factory=dict)
+
+
+def load(path: Optional[str] = None, environ: Optional[Mapping[str, str]] = None) -> Config:
+    """Read the config file (a missing default file is fine), apply the environment, validate."""
+    environ = os.environ if environ is None else environ
+    explicit = path or environ.get("FOOTPRINT_CONFIG")
+    path = explicit or paths.config_path()
+    raw: Dict[str, Any] = {}
+    if os.path.exists(path) or explicit:
+        raw = _read_file(path)
+    config = Config(source=path, state_dir=paths.state_dir())
+    for key, value in raw.items():
+        _apply(config, key, value, f"{path}: key {key!r}")
+    for key in _KEYS:
+        name = "FOOTPRINT_" + key.upper()
+        if environ.get(name):
+            _apply(config, key, _from_env(key, environ[name], name), f"environment {name}")
+    _check_combinations(config)
+    return config
+
+
+def _read_file(path: str) -> Dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the configuration file: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    from agent.toml_subset import TOMLSubsetError, loads
+
+    try:
+        return loads(text)
+    except TOMLSubsetError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+
+
+def _apply(config: Config, key: str, value: Any, where: str) -> None:
+    if key not in _KEYS:
+        known = ", ".join(sorted(_KEYS))
+        raise ConfigError(f"{where}: unknown key (known keys: {known})")
+    try:
+        setattr(config, key, _KEYS[key](value))
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{where}: {error}, got {value!r}") from None
+
+
+def _from_env(key: str, text: str, name: str) -> Any:
+    """Environment values are strings: tags come as `k=v,k=v`, the rest is converted by its key."""
+    if key != "tags":
+        return text
+    tags = {}
+    for pair in text.split(","):
+        name_, sep, value = pair.partition("=")
+        if not sep or not name_.strip():
+            raise ConfigError(f"environment {name}: expected key=value pairs separated by ',', "
+                              f"got {pair!r}")
+        tags[name_.strip()] = value.strip()
+    return tags
+
+
+def _url(schemes: tuple) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise TypeError("expected a URL string")
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.hostname:
+            starts = " or ".join(scheme + "://" for scheme in schemes)
+            raise ValueError(f"expected a URL starting with {starts}")
+        return value.rstrip("/")
+    return check
+
+
+def _readable_file(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError("expected a file path string")
+    if not os.path.isfile(value):
+        raise ValueError("no such file")
+    if not os.access(value, os.R_OK):
+        raise ValueError("file is not readable by the agent")
+    return value
+
+
+def _number(kind: type, low: float, high: float, unit: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise TypeError(f"expected a number of {unit}")
+        if isinstance(value, str):
+            try:
+                value = kind(value.strip())
+            except ValueError:
+                raise ValueError(f"expected a number of {unit}") from None
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"expected a whole number of {unit}")
+        if not isinstance(value, (int, float)):
+            raise TypeError(f"expected a number of {unit}")
+        if not low <= value <= high:
+            raise ValueError(f"expected {low:g} to {high:g} {unit}")
+        return kind(value)
+    return check
+
+
+def _log_level(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+    return value.lower()
+
+
+def _directory(value: Any) -> str:
+    if not isinstance(value, str) or not os.path.isabs(value):
+        raise ValueError("expected an absolute directory path")
+    return value
+
+
+def _tags(value: Any) -> Dict[str, str]:
+    if not isinstance(value, dict):
+        raise TypeError("expected a table of name = \"value\" strings ([tags] section)")
+    for name, tag in value.items():
+        if not isinstance(tag, str) or not name or len(name) > 64 or len(tag) > 256:
+            raise ValueError(f"tag {name!r} must be a string of at most 256 characters")
+    return dict(value)
+
+
+_KEYS: Dict[str, Callable[[Any], Any]] = {
+    "server": _url(("https", "http")),
+    "ca_bundle": _readable_file,
+    "client_cert": _readable_file,
+    "client_key": _readable_file,
+    "proxy": _url(("http", "https")),
+    "timeout": _number(float, 1, 600, "seconds"),
+    "interval": _number(int, 60, 7 * 86400, "seconds"),
+    "splay": _number(int, 0, 3600, "seconds"),
+    "spool_max_reports": _number(int, 1, 100000, "reports"),
+    "spool_max_bytes": _number(int, 1024 * 1024, 1 << 40, "bytes"),
+    "log_level": _log_level,
+    "state_dir": _directory,
+    "tags": _tags,
+}
+
+
+def _check_combinations(config: Config) -> None:
+    if config.client_key and not config.client_cert:
+        raise ConfigError(f"{config.source}: key 'client_key' is set without 'client_cert'")
+
