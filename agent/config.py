@@ -188,6 +188,14 @@ _KEYS: Dict[str, Callable[[Any], Any]] = {
 }
 
 
+def check_server(url: str) -> str:
+    """Validate a collector URL given on the command line or in enroll.env."""
+    try:
+        return _KEYS["server"](url)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"server {url!r}: {error}") from None
+
+
 def _check_combinations(config: Config) -> None:
     if config.client_key and not config.client_cert:
         raise ConfigError(f"{config.source}: key 'client_key' is set without 'client_cert'")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import asdict, dataclass
 from typing import Dict, Mapping, Optional
 
@@ -54,10 +53,6 @@ def save(state_dir: str, credentials: Credentials) -> str:
     write_atomically(path, json.dumps(asdict(credentials), indent=1).encode("utf-8"), mode=0o600)
     os.chmod(path, 0o600)
     return path
-
-
-def now_rfc3339() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def enroll_preseed(config_dir: str, environ: Mapping[str, str]) -> Dict[str, str]:

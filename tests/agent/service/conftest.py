@@ -71,6 +71,14 @@ def scripted_collector():
     collector.close()
 
 
+@pytest.fixture
+def another_collector():
+    """A second scripted collector, for 'the collector came back' (at a new port) scenarios."""
+    collector = ScriptedCollector()
+    yield collector
+    collector.close()
+
+
 def self_signed_certificate(directory, name: str = "collector") -> Tuple[str, str]:
     """A throw-away certificate for 127.0.0.1 made with the openssl CLI: (cert.pem, key.pem)."""
     cert, key = str(directory / f"{name}.pem"), str(directory / f"{name}.key")
