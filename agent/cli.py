@@ -10,7 +10,7 @@ import sys
 from importlib import import_module
 
 # Modules that add commands: each exposes `register(app)`.
-COMMAND_MODULES = ["agent.collect_cli"]
+COMMAND_MODULES = ["agent.collect_cli", "agent.service_cli"]
 
 
 def _build_app():

@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
+from agent import report
 from agent.spool import write_atomically
 
 FILE_NAME = "state.json"
@@ -18,7 +19,7 @@ FILE_NAME = "state.json"
 
 @dataclass
 class RunState:
-    """Times are RFC 3339 UTC strings; `queued_hash`: the inventory the collector holds once the spool is delivered."""
+    """Times are RFC 3339 UTC; `queued_hash`: what the collector holds once the spool is delivered."""
 
     server: Optional[str] = None
     last_attempt: Optional[str] = None
@@ -30,11 +31,12 @@ class RunState:
 
 
 def rfc3339(seconds_from_now: float = 0.0) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds_from_now))
+    """Now (or that many seconds from now) as RFC 3339 UTC."""
+    return report.rfc3339(time.time() + seconds_from_now)
 
 
 def load(state_dir: str) -> RunState:
-    """The saved state; a missing or damaged file starts afresh (it holds nothing that cannot be redone)."""
+    """The saved state; a missing or damaged one starts afresh (nothing in it cannot be redone)."""
     try:
         with open(os.path.join(state_dir, FILE_NAME), encoding="utf-8") as handle:
             data = json.load(handle)

@@ -4,7 +4,7 @@ The resident process only waits: each cycle (collect + deliver) runs in a short-
 (`python -m agent.service`), so requests, the package lists and the allocator's leftovers never stay in
 memory between runs, and a crash in one source cannot take the service down. SIGTERM stops the loop at
 once (the child is terminated too; every file it writes is atomic and the report stays spooled), SIGHUP
-reloads agent.toml. Idle means blocked in Event.wait: no timers, no CPU.
+reloads agent.toml. Idle means blocked in select() on a wake-up socket: no timers, no CPU.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import json
 import logging
 import os
 import random
+import select
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from typing import Dict, Optional
 
@@ -66,18 +66,50 @@ def notify_systemd(message: str) -> None:
         log.debug("sd_notify %s failed: %s", message, error)
 
 
+class Waker:
+    """A socket pair to sleep on: signals (via set_wakeup_fd) and other threads cut the sleep short.
+
+    Signal handlers must not take locks (an Event's lock may be held by the code they interrupt), so
+    the wake-up is a byte on a non-blocking socket, which works the same on POSIX and Windows.
+    """
+
+    def __init__(self) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+
+    def fileno(self) -> int:
+        return self._writer.fileno()
+
+    def wake(self) -> None:
+        try:
+            self._writer.send(b"\0")
+        except OSError:  # buffer full: a wake-up is already pending
+            pass
+
+    def sleep(self, seconds: float) -> None:
+        """Block until woken or `seconds` passed, then forget pending wake-ups."""
+        select.select([self._reader], [], [], max(seconds, 0.0))
+        try:
+            while self._reader.recv(512):
+                pass
+        except OSError:
+            pass
+
+
 class AgentService:
     """The loop: splay, cycle in a child, wait for the interval the cycle returned, repeat."""
 
     def __init__(self, config: Config, python: str = sys.executable) -> None:
         self.config = config
         self.python = python
-        self.wake = threading.Event()
+        self.waker = Waker()
         self.stopping = False
         self.reload_requested = False
         self.child: Optional[subprocess.Popen] = None
 
     def install_signal_handlers(self) -> None:
+        signal.set_wakeup_fd(self.waker.fileno(), warn_on_full_buffer=False)
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         if hasattr(signal, "SIGHUP"):
@@ -87,11 +119,11 @@ class AgentService:
         """Ask the loop to end now (from a signal handler or another thread, e.g. a Windows service)."""
         self.stopping = True
         self._terminate_child()
-        self.wake.set()
+        self.waker.wake()
 
     def request_reload(self) -> None:
         self.reload_requested = True
-        self.wake.set()
+        self.waker.wake()
 
     def run(self) -> int:
         notify_systemd("READY=1")
@@ -99,6 +131,7 @@ class AgentService:
         delay = random.uniform(0, self.config.splay)
         while self._wait(delay):
             delay = self._cycle()
+            log.debug("next cycle in %d s", delay)
         notify_systemd("STOPPING=1")
         log.info("stopped")
         return 0
@@ -109,8 +142,7 @@ class AgentService:
         else:
             self.stopping = True
             self._terminate_child()
-        # Event.set takes the Event's lock, which the interrupted wait() may hold: set it from a thread.
-        threading.Thread(target=self.wake.set, daemon=True).start()
+        self.waker.wake()
 
     def _wait(self, seconds: float) -> bool:
         """Sleep until the deadline, reloading on request; False when asked to stop."""
@@ -119,8 +151,7 @@ class AgentService:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return True
-            self.wake.wait(remaining)
-            self.wake.clear()
+            self.waker.sleep(remaining)
             if self.reload_requested:
                 self._reload()
         return False

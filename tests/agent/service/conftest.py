@@ -23,6 +23,9 @@ class ScriptedCollector:
         self.requests: List[dict] = []
         self.default = {"full_report": True, "accepted": True, "duplicate": False,
                         "next_checkin_seconds": 3600}
+        self.report_arrived = threading.Event()
+        self.release_reports = threading.Event()  # cleared: report answers are held back
+        self.release_reports.set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         if tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -43,6 +46,9 @@ class ScriptedCollector:
                     raw = gzip.decompress(raw)
                 collector.requests.append({"path": self.path, "headers": dict(self.headers),
                                            "body": json.loads(raw)})
+                if self.path == "/api/v1/reports":
+                    collector.report_arrived.set()
+                    collector.release_reports.wait(60)
                 status, headers, body = (collector.answers.pop(0) if collector.answers
                                          else (200, {}, collector.default))
                 data = json.dumps(body).encode()
@@ -60,6 +66,7 @@ class ScriptedCollector:
         return Handler
 
     def close(self) -> None:
+        self.release_reports.set()
         self.server.shutdown()
         self.server.server_close()
 
