@@ -38,7 +38,7 @@ class RunningAgent:
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from agent.cli import main; main()", "run"],
             env=env, stderr=subprocess.PIPE, text=True)
-        self.lines: "queue.Queue[str]" = queue.Queue()
+        self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read_stderr, daemon=True).start()
 
     def _read_stderr(self) -> None:
