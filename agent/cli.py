@@ -44,4 +44,8 @@ def main() -> None:
         from agent.collect_cli import main as collect_main
 
         sys.exit(collect_main(sys.argv[2:]))
+    if sys.argv[1:] == ["run"]:  # the resident service stays small: no Typer (nor what it pulls in)
+        from agent.service_cli import run_main
+
+        sys.exit(run_main())
     __getattr__("app")()

@@ -39,11 +39,18 @@ class _JournalFormatter(logging.Formatter):
 
 
 def configure_logging(level: str) -> None:
-    """Log to stderr: `<n>` prefixes under systemd (JOURNAL_STREAM set), else `level: message`."""
-    handler = logging.StreamHandler(sys.stderr)
-    if os.environ.get("JOURNAL_STREAM"):
+    """Log to stderr: `<n>` prefixes under systemd (JOURNAL_STREAM set), else `level: message`;
+    to the file FOOTPRINT_LOG_FILE names instead where there is no stderr (a Windows service)."""
+    log_file = os.environ.get("FOOTPRINT_LOG_FILE")
+    handler: logging.Handler
+    if log_file:
+        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    elif os.environ.get("JOURNAL_STREAM"):
+        handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(_JournalFormatter("%(message)s"))
     else:
+        handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("footprint-agent: %(levelname)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -130,7 +130,8 @@ def status_main(as_json: bool) -> int:
     except ValueError as error:
         enrolled, enrollment = None, f"damaged: {error}"
     status = {
-        "collector": config.server or (enrolled.server if enrolled else None) or state.server,
+        "collector": (config.server or (enrolled.server if enrolled else None) or state.server
+                      or "not set"),
         "enrolled": enrollment,
         "last_check_in": state.last_success or "never",
         "last_attempt": state.last_attempt or "never",
