@@ -7,7 +7,6 @@ processes started with another catalog reclassify everything once instead of mix
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,15 +47,6 @@ class Policy:
 _policies: Dict[tuple, Policy] = {}
 
 
-def fingerprint(files: Sequence[Path], home: Sequence[str]) -> str:
-    """SHA-256 of the catalog files' names and contents plus the home countries: same on every machine."""
-    digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: (p.name, str(p))):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(",".join(sorted(home)).encode())
-    return digest.hexdigest()
-
-
 def policy(home: Optional[Sequence[str]] = None, local_dirs: Optional[List[Path]] = None) -> Policy:
     """The process-wide classifier for these home countries and catalog directories (loaded once)."""
     dirs = local_dirs_from_env() if local_dirs is None else local_dirs
@@ -68,7 +58,7 @@ def policy(home: Optional[Sequence[str]] = None, local_dirs: Optional[List[Path]
         if index.catalog.problems:
             raise CatalogInvalid(describe_problems(index.catalog.problems))
         classifier = Classifier(index, home)
-        found = _policies[key] = Policy(classifier, fingerprint(index.catalog.files, home), home)
+        found = _policies[key] = Policy(classifier, classifier.fingerprint, home)
     return found
 
 
