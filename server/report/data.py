@@ -48,10 +48,10 @@ def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> Rep
         installs_by_group={status: row["installs"] for status, row in by_status.items()},
         group_shares={status: row["share"] for status, row in by_status.items()},
         categories=[
-            CategoryRow(CATEGORIES.get(row["category"], row["category"]),
-                        {g: row.get(g, 0) for g in by_status})
-            for row in summary["by_category"][:CATEGORY_ROWS]
-        ],
+            CategoryRow(CATEGORIES[row["category"]], {g: row.get(g, 0) for g in by_status})
+            for row in summary["by_category"] if row["category"] in CATEGORIES
+        ][:CATEGORY_ROWS],
+        uncategorised_installs=sum(r["installs"] for r in summary["by_category"] if r["category"] not in CATEGORIES),
         installs_by_country={row["country"]: row["installs"] for row in summary["by_country"]},
         top_vendors=[VendorRow(v["name"] or v["vendor"], v.get("country") or "", v["installs"], v["hosts"])
                      for v in summary["top_foreign_vendors"]],

@@ -118,7 +118,7 @@ def render(data: ReportData) -> str:
                                FOREIGN_COLOUR)),
         _figure("Installs by status",
                 svg.donut("Installs by status", group_slices, _percent(foreign_install_share))),
-        _figure("Installs by category and status",
+        _figure(f"Installs by category and status ({data.uncategorised_installs:,} not in a category)",
                 svg.stacked_bars("Installs by category and status",
                                  [(c.label, c.by_group) for c in data.categories], stacked_colours)),
         _figure("Domestic operating system share",

@@ -70,6 +70,7 @@ class ReportData:
     installs_by_group: Dict[str, int]
     group_shares: Dict[str, float]
     categories: List[CategoryRow]
+    uncategorised_installs: int  # installs the catalog does not place in a category, left out of that chart
     installs_by_country: Dict[str, int]  # installs by the vendor's country, as `summary` counts them
     top_vendors: List[VendorRow]
     top_products: List[ProductRow]

@@ -38,6 +38,7 @@ def report_data() -> ReportData:
             CategoryRow("Browser", {"domestic": 200, "foreign-proprietary": 390, "foreign-open-source": 150}),
             CategoryRow("Video conferencing", {"foreign-proprietary": 220, "domestic": 40, "unknown": 12}),
         ],
+        uncategorised_installs=2210,
         installs_by_country={"US": 4300, "DE": 320, "LV": 110},
         top_vendors=[VendorRow("Microsoft", "US", 2100, 290), VendorRow("Google", "US", 800, 250)],
         top_products=[chrome, office, zoom],
