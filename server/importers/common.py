@@ -282,6 +282,25 @@ def disks(drives: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return found
 
 
+def hardware_facts(
+    cpu_model: Any, cores: Iterable[Any], threads: Iterable[Any], memory_mb: Any, bios: Dict[str, Any],
+    drives: Iterable[Dict[str, Any]],
+) -> Dict[str, Any]:
+    """The report's `hardware` from what GLPI and OCS both record: per-CPU core/thread counts, memory in MB,
+    the BIOS section's system maker, model and serial, and the DRIVES rows."""
+    memory = integer(memory_mb)
+    return {
+        "cpu_model": text_of(cpu_model),
+        "cpu_cores": sum(filter(None, map(integer, cores))) or None,
+        "cpu_threads": sum(filter(None, map(integer, threads))) or None,
+        "memory_bytes": memory * 1024 * 1024 if memory else None,
+        "vendor": text_of(bios.get("smanufacturer")),
+        "model": text_of(bios.get("smodel")),
+        "serial": text_of(bios.get("ssn")),
+        "disks": disks(drives),
+    }
+
+
 def drop_empty(mapping: Dict[str, Any]) -> Dict[str, Any]:
     """The report leaves unknown values out rather than sending null or empty strings/lists."""
     return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}

@@ -10,11 +10,10 @@ from typing import Any, Dict, List, Optional
 
 from server.importers.common import (
     InventoryFileError,
-    disks,
     distro_id,
     drop_empty,
+    hardware_facts,
     host_identity,
-    integer,
     interfaces,
     os_family,
     report_envelope,
@@ -25,7 +24,6 @@ from server.importers.common import (
 )
 
 TOOL = "glpi"
-_MIB = 1024 * 1024
 
 
 def _section(content: Dict[str, Any], key: str) -> Dict[str, Any]:
@@ -69,21 +67,11 @@ def _os(content: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _hardware(content: Dict[str, Any]) -> Dict[str, Any]:
-    bios = _section(content, "bios")
     cpus = _rows(content, "cpus")
-    memory_mb = integer(_section(content, "hardware").get("memory"))
-    cores = [integer(c.get("core")) for c in cpus if integer(c.get("core"))]
-    threads = [integer(c.get("thread")) for c in cpus if integer(c.get("thread"))]
-    return {
-        "cpu_model": text_of(cpus[0].get("name")) if cpus else None,
-        "cpu_cores": sum(cores) or None,
-        "cpu_threads": sum(threads) or None,
-        "memory_bytes": memory_mb * _MIB if memory_mb else None,
-        "vendor": text_of(bios.get("smanufacturer")),
-        "model": text_of(bios.get("smodel")),
-        "serial": text_of(bios.get("ssn")),
-        "disks": disks(_rows(content, "drives")),
-    }
+    return hardware_facts(
+        cpus[0].get("name") if cpus else None, [c.get("core") for c in cpus], [c.get("thread") for c in cpus],
+        _section(content, "hardware").get("memory"), _section(content, "bios"), _rows(content, "drives"),
+    )
 
 
 def _deb_distributor(row: Dict[str, Any]) -> Dict[str, Any]:

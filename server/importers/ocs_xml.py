@@ -7,9 +7,9 @@ from typing import Any, Dict, List, Optional
 
 from server.importers.common import (
     InventoryFileError,
-    disks,
     distro_id,
     drop_empty,
+    hardware_facts,
     host_identity,
     integer,
     interfaces,
@@ -22,7 +22,6 @@ from server.importers.common import (
 )
 
 TOOL = "ocs"
-_MIB = 1024 * 1024
 _BITS_ARCH = {"64": "x86_64", "32": "i586"}
 
 
@@ -61,24 +60,9 @@ def _os(hardware: Dict[str, Any], cpus: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def _hardware(hardware, bios, cpus, drives) -> Dict[str, Any]:
-    memory_mb = integer(hardware.get("memory"))
-    cores = [integer(c.get("cores")) for c in cpus if integer(c.get("cores"))]
-    threads = [
-        integer(c.get("logical_cpus")) or integer(c.get("threads"))
-        for c in cpus
-        if integer(c.get("logical_cpus")) or integer(c.get("threads"))
-    ]
     model = (cpus[0].get("type") if cpus else None) or hardware.get("processort")
-    return {
-        "cpu_model": text_of(model),
-        "cpu_cores": sum(cores) or None,
-        "cpu_threads": sum(threads) or None,
-        "memory_bytes": memory_mb * _MIB if memory_mb else None,
-        "vendor": text_of(bios.get("smanufacturer")),
-        "model": text_of(bios.get("smodel")),
-        "serial": text_of(bios.get("ssn")),
-        "disks": disks(drives),
-    }
+    threads = [integer(c.get("logical_cpus")) or c.get("threads") for c in cpus]
+    return hardware_facts(model, [c.get("cores") for c in cpus], threads, hardware.get("memory"), bios, drives)
 
 
 def _software_rows(content) -> List[Dict[str, Any]]:
