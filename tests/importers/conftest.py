@@ -23,13 +23,17 @@ def software_by_name():
     return lambda report: {item["name"]: item for item in report["software"]}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def dpkg_packages():
-    """This machine's installed Debian packages as (name, version, arch), straight from dpkg."""
+    """Reads this machine's installed Debian packages as (name, version, arch), straight from dpkg."""
     if not shutil.which("dpkg-query"):
         pytest.skip("not a Debian-family machine: no dpkg-query")
-    listing = subprocess.run(
-        ["dpkg-query", "-W", "-f", "${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\n"],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return {tuple(line.split("\t")[1:]) for line in listing.splitlines() if line.startswith("ii")}
+
+    def read():
+        listing = subprocess.run(
+            ["dpkg-query", "-W", "-f", "${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\n"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        return {tuple(line.split("\t")[1:]) for line in listing.splitlines() if line.startswith("ii")}
+
+    return read
