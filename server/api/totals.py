@@ -80,8 +80,8 @@ def host_classified(host_id: str, engine: Engine = Depends(get_engine), _: Admin
     with engine.connect() as conn:
         host = queries.get_host(conn, host_id)
         if host is None:
-            raise ApiError(404, "not_found", f"no host {host_id!r} (removed, or never enrolled)")
-        items = totals.host_items(conn, host_id, classify.alternatives_lookup(engine))
+            raise ApiError(404, "not_found", f"no one host is {host_id!r} (by id, id prefix, hostname)")
+        items = totals.host_items(conn, host["id"], classify.alternatives_lookup(engine))
     host["software"] = items
     return host
 

@@ -33,3 +33,10 @@ register_imports(app)
 from server.cli.report import register as register_report  # noqa: E402
 
 register_report(app)
+
+from server.cli.catalog import catalog_app  # noqa: E402
+from server.cli.reclassify import register as register_reclassify  # noqa: E402
+from server.cli.totals import register as register_totals  # noqa: E402
+
+register_totals(app)
+register_reclassify(catalog_app)

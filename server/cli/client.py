@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import tomllib
 import typer
@@ -53,6 +53,20 @@ class ApiClient:
         self.server = self.server.rstrip("/")
 
     def request(self, method: str, path: str, **kwargs) -> Any:
+        return self._send(method, path, **kwargs).json()
+
+    def stream(self, path: str, **params) -> Iterator[bytes]:
+        """GET a streamed answer (an export) chunk by chunk, without holding it in memory."""
+        import requests
+
+        answer = self._send("GET", path, stream=True, params={k: v for k, v in params.items() if v is not None})
+        with answer:
+            try:
+                yield from answer.iter_content(chunk_size=65536)
+            except requests.exceptions.RequestException as exc:
+                raise fail(f"the collector at {self.server} broke off the answer: {type(exc).__name__}") from None
+
+    def _send(self, method: str, path: str, **kwargs):
         import requests
 
         url = f"{self.server}/api/v1/admin{path}"
@@ -67,7 +81,7 @@ class ApiClient:
             raise fail(f"cannot reach the collector at {self.server}: {type(exc).__name__}") from None
         if answer.status_code >= 400:
             raise fail(_describe(answer))
-        return answer.json()
+        return answer
 
     def get(self, path: str, **params) -> Any:
         return self.request("GET", path, params={k: v for k, v in params.items() if v is not None})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import List, Optional
 
 import typer
@@ -12,6 +13,24 @@ from server.cli.output import OutputFormat, render
 OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
 ID_SHOWN = 12  # id characters in the hosts table; enough to be unique in any real fleet
 hosts_app = typer.Typer(help="Enrolled hosts: list them (with filters) or remove one.")
+
+
+def _first_and_more(names: List[str]) -> str:
+    """`Yandex Browser +2`: a table cell that names the first and counts the rest."""
+    return f"{names[0]} +{len(names) - 1}" if len(names) > 1 else "".join(names)
+
+
+SHORT_GROUPS = {"foreign-proprietary": "foreign", "foreign-open-source": "foreign OSS",
+                "os-component": "OS part"}
+
+
+class ForeignSort(str, Enum):
+    """`footprint hosts --foreign --sort` choices."""
+
+    foreign_count = "foreign-count"
+    foreign_proprietary = "foreign-proprietary"
+    share = "share"
+    hostname = "hostname"
 
 
 def _tag_filters(tags: List[str]) -> List[str]:
@@ -32,12 +51,27 @@ def hosts(
     os: Optional[str] = typer.Option(None, "--os", help="OS family, distribution id or name."),
     tag: List[str] = typer.Option([], "--tag", help="KEY=VALUE (repeatable, all must match)."),
     not_seen_days: Optional[float] = typer.Option(None, min=0, help="Only hosts silent this long."),
+    foreign: bool = typer.Option(False, "--foreign", help="Current hosts with foreign software, worst first."),
+    sort: ForeignSort = typer.Option(ForeignSort.foreign_count, "--sort", help="With --foreign: the order."),
+    seen_within: Optional[int] = typer.Option(None, "--seen-within", min=1, help="With --foreign: seen in DAYS."),
+    stale_days: Optional[int] = typer.Option(None, "--stale-days", min=1, help="With --foreign: stale after N."),
+    limit: int = typer.Option(50, "--limit", min=1, max=100_000, help="With --foreign: at most this many."),
     output: OutputFormat = OutputOption,
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,
 ) -> None:
-    """List hosts (not removed): name, OS, last seen, software count, tags."""
+    """List hosts (not removed): name, OS, last seen, software count, tags; --foreign: the largest footprints."""
     if ctx.invoked_subcommand is not None:
+        return
+    if foreign:
+        params = {"tag": _tag_filters(tag), "os": os, "seen_within_days": seen_within, "stale_days": stale_days,
+                  "sort": sort.value, "limit": limit}
+        data = ApiClient(server, token).get("/foreign-hosts", **params)
+        table = output == OutputFormat.table
+        rows = [{**h, "id": h["id"][:ID_SHOWN] if table else h["id"], "last_seen": _when(h["last_seen"]),
+                 "proprietary": h["foreign_proprietary"], "share %": h["foreign_share"]} for h in data["hosts"]]
+        columns = ["id", "hostname", "os_name", "installs", "foreign", "proprietary", "share %", "last_seen"]
+        typer.echo(render(data, rows, columns, output))
         return
     params = {"os": os, "tag": _tag_filters(tag), "not_seen_days": not_seen_days, "limit": 100_000}
     data = ApiClient(server, token).get("/hosts", **params)
@@ -115,17 +149,26 @@ def host(
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,
 ) -> None:
-    """One host: its facts, then its software (JSON has everything, CSV the software list)."""
+    """One host: its facts, then each item with its classification, matched rule and alternatives."""
     from urllib.parse import quote
 
-    data = ApiClient(server, token).get(f"/hosts/{quote(host_id, safe='')}")
-    software_columns = ["name", "version", "source", "publisher", "arch", "user"]
+    data = ApiClient(server, token).get(f"/hosts/{quote(host_id, safe='')}/classified")
+    items_rows = [{**i, "status": SHORT_GROUPS.get(i["group"], i["group"]),
+                   "alternatives": [a["name"] for a in i.get("alternatives", [])]} for i in data["software"]]
+    if output == OutputFormat.table:
+        for row in items_rows:
+            row["alternatives"] = _first_and_more(row["alternatives"])
+    software_columns = ["name", "version", "source", "publisher", "group", "vendor_name", "product_name",
+                        "country", "license", "rule", "alternatives"]
     if output == OutputFormat.table:
         facts = render(data, _fact_rows(data), ["fact", "value"], output)
-        items = render(data, data["software"], software_columns, output)
+        items = render(data, items_rows, ["name", "version", "status", "product_name", "alternatives"], output)
         typer.echo(f"{facts}\n\nsoftware ({len(data['software'])}):\n{items}")
+        rules = {(i["product_name"] or i["vendor_name"], i["rule"]) for i in data["software"] if i["rule"]}
+        rule_rows = [{"matched": name, "rule": rule} for name, rule in sorted(rules)]
+        typer.echo(f"\nrules that matched:\n{render(data, rule_rows, ['matched', 'rule'], output)}")
     else:
-        typer.echo(render(data, data["software"], software_columns, output))
+        typer.echo(render(data, items_rows, software_columns, output))
 
 
 def software(
