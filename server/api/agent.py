@@ -10,9 +10,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from server.api.body import read_json_body
-from server.api.deps import find_token, get_engine, get_settings, host_of_key
+from server.api.deps import bearer, find_token, get_engine, get_settings, host_of_key
 from server.api.errors import ApiError, describe_validation
 from server.api.ops import Timer
+from server.auth import hash_secret
 from server.schemas import (
     CheckinRequest,
     CheckinResponse,
@@ -57,15 +58,17 @@ def _own_host(claimed: str, key_host: str) -> None:
 @router.post("/checkin", response_model=CheckinResponse)
 def checkin(
     body: CheckinRequest,
-    host_id: str = Depends(host_of_key),
+    key: str = Depends(bearer),
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings),
 ) -> CheckinResponse:
     """Cheap liveness: only last-seen changes, unless the inventory hash differs."""
-    _own_host(body.host_id, host_id)
     try:
-        full = ingest.checkin(engine, host_id, body.inventory_hash, body.agent_version)
+        full = ingest.checkin(
+            engine, hash_secret(key), body.host_id, body.inventory_hash, body.agent_version
+        )
     except ingest.HostGone:
+        _own_host(body.host_id, host_of_key(key, engine))  # 401 for a dead key, else 403
         raise ApiError(401, "unauthorized", "the host was removed") from None
     return CheckinResponse(full_report=full, next_checkin_seconds=settings.next_checkin_seconds())
 

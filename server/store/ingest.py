@@ -21,6 +21,7 @@ from server.store.db import as_utc, utcnow, write_transaction
 from server.store.tables import (
     host_disks,
     host_interfaces,
+    host_keys,
     host_os,
     host_software,
     hosts,
@@ -360,16 +361,29 @@ _DISK_COLS = ("device", "mount", "fstype", "size_bytes")
 
 
 def checkin(
-    engine: Engine, host_id: str, inventory_hash_: str, agent_version: Optional[str]
+    engine: Engine, key_hash: str, host_id: str, inventory_hash_: str, agent_version: Optional[str]
 ) -> bool:
-    """Record that the host is alive; True when the collector needs a full report from it."""
+    """Record that the host is alive; True when the collector needs a full report from it.
+
+    The key is checked in the same statement (one round trip for the commonest call); HostGone
+    when the key is not a live key of this listed host.
+    """
     values = {"last_seen": utcnow()}
     if agent_version:
         values["agent_version"] = agent_version
+    live_key = (
+        select(host_keys.c.id)
+        .where(
+            host_keys.c.host_id == hosts.c.id,
+            host_keys.c.key_hash == key_hash,
+            host_keys.c.revoked_at.is_(None),
+        )
+        .exists()
+    )
     with write_transaction(engine) as conn:
         stored = conn.execute(
             update(hosts)
-            .where(hosts.c.id == host_id, hosts.c.revoked.is_(False))
+            .where(hosts.c.id == host_id, hosts.c.revoked.is_(False), live_key)
             .values(**values)
             .returning(hosts.c.inventory_hash)
         ).first()
