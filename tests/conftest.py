@@ -362,6 +362,7 @@ class Collector:
     url: str
     process: subprocess.Popen
     log: Path
+    ca: Optional[str] = None  # the certificate to trust when it serves HTTPS (--tls-cert)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, as when the machine loses power."""
@@ -385,7 +386,8 @@ def _wait_ready(collector: Collector) -> None:
         if collector.process.poll() is not None:
             pytest.fail(f"footprint serve exited: {collector.log.read_text()[-2000:]}")
         try:
-            if requests.get(f"{collector.url}/healthz", timeout=2).status_code == 200:
+            ready = requests.get(f"{collector.url}/healthz", timeout=2, verify=collector.ca or True)
+            if ready.status_code == 200:
                 return
         except requests.exceptions.RequestException:
             pass
@@ -396,7 +398,7 @@ def _wait_ready(collector: Collector) -> None:
 
 @pytest.fixture
 def start_collector(tmp_path) -> Callable[..., Collector]:
-    """`start_collector(db_url, workers=1)`: a `footprint serve` subprocess on a free port."""
+    """`start_collector(db_url, workers=1, *extra)`: a `footprint serve` on a free port."""
     started: List[Collector] = []
 
     def start(db_url: str, workers: int = 1, *extra: str) -> Collector:
@@ -408,7 +410,9 @@ def start_collector(tmp_path) -> Callable[..., Collector]:
             process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
             )
-        collector = Collector(f"http://127.0.0.1:{port}", process, log)
+        cert = extra[extra.index("--tls-cert") + 1] if "--tls-cert" in extra else None
+        scheme = "https" if cert else "http"
+        collector = Collector(f"{scheme}://127.0.0.1:{port}", process, log, cert)
         started.append(collector)
         _wait_ready(collector)
         return collector
@@ -416,3 +420,19 @@ def start_collector(tmp_path) -> Callable[..., Collector]:
     yield start
     for collector in started:
         collector.stop()
+
+
+@pytest.fixture
+def make_certificate(tmp_path) -> Callable[[str], tuple]:
+    """`make_certificate(name)`: a self-signed certificate for 127.0.0.1 made with the openssl CLI,
+    as (cert.pem, key.pem) paths."""
+
+    def make(name: str) -> tuple:
+        cert, key = str(tmp_path / f"{name}.pem"), str(tmp_path / f"{name}.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "2", "-subj", f"/CN={name}",
+                        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                       check=True, capture_output=True)
+        return cert, key
+
+    return make

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import pytest
 
@@ -24,14 +24,14 @@ class LiveCollector:
     database: Path
     restart: Callable[[], LiveCollector]
     stop: Callable[[], None]
+    ca: Optional[str] = None
 
     def reports_seen(self) -> List[str]:
         with sqlite3.connect(self.database) as db:
             return [row[0] for row in db.execute("SELECT report_id FROM reports_seen")]
 
 
-@pytest.fixture
-def live_collector(start_collector, sqlite_url) -> LiveCollector:
+def _live_collector(start_collector, sqlite_url: str, *extra: str) -> LiveCollector:
     from server.store.credentials import create_token
     from server.store.db import make_engine
     from server.store.migrate import upgrade
@@ -43,10 +43,22 @@ def live_collector(start_collector, sqlite_url) -> LiveCollector:
     database = Path(sqlite_url.split("sqlite:///", 1)[1])
 
     def start() -> LiveCollector:
-        collector = start_collector(sqlite_url)
-        return LiveCollector(collector.url, secret, database, start, collector.stop)
+        collector = start_collector(sqlite_url, 1, *extra)
+        return LiveCollector(collector.url, secret, database, start, collector.stop, collector.ca)
 
     return start()
+
+
+@pytest.fixture
+def live_collector(start_collector, sqlite_url) -> LiveCollector:
+    return _live_collector(start_collector, sqlite_url)
+
+
+@pytest.fixture
+def tls_live_collector(start_collector, sqlite_url, make_certificate) -> LiveCollector:
+    """The collector serving HTTPS itself (--tls-cert/--tls-key) with a self-signed certificate."""
+    cert, key = make_certificate("collector")
+    return _live_collector(start_collector, sqlite_url, "--tls-cert", cert, "--tls-key", key)
 
 
 @pytest.fixture

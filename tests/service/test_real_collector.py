@@ -87,3 +87,21 @@ def test_collector_down_then_back_delivers_every_report_once(live_collector, age
     assert run_cycle(config, inventory(0), wait=no_wait).ok
     assert sorted(back.reports_seen()) == sorted(spooled + [again["report_id"]])
     assert spool.paths() == [] and os.listdir(spool.directory) == []
+
+
+def test_collector_certificate_that_does_not_verify_is_refused(tls_live_collector, agent_cli,
+                                                               agent_env):
+    collector = tls_live_collector
+    refused = agent_cli("enroll", "--server", collector.url,
+                        FOOTPRINT_ENROLL_SECRET=collector.secret)
+    assert refused.returncode == 1
+    assert (f"TLS certificate of {collector.url} does not verify against the system's trusted CAs"
+            in refused.stderr)
+    assert "Traceback" not in refused.stderr and collector.secret not in refused.stderr
+    assert not (Path(agent_env["FOOTPRINT_STATE_DIR"]) / "host-key.json").exists()
+
+    Path(agent_env["FOOTPRINT_CONFIG"]).write_text(f'splay = 0\nca_bundle = "{collector.ca}"\n')
+    enroll(collector, agent_cli)
+    sent = agent_cli("send", "--once")
+    assert sent.returncode == 0, sent.stderr
+    assert len(collector.reports_seen()) == 1

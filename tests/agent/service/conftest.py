@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import ssl
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Dict, List, Optional, Tuple
@@ -86,20 +85,10 @@ def another_collector():
     collector.close()
 
 
-def self_signed_certificate(directory, name: str = "collector") -> Tuple[str, str]:
-    """A throw-away certificate for 127.0.0.1 made with the openssl CLI: (cert.pem, key.pem)."""
-    cert, key = str(directory / f"{name}.pem"), str(directory / f"{name}.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-                    "-out", cert, "-days", "2", "-subj", f"/CN={name}",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-                   check=True, capture_output=True)
-    return cert, key
-
-
 @pytest.fixture
-def tls_collector(tmp_path):
+def tls_collector(make_certificate):
     """A scripted collector over HTTPS with a self-signed certificate; `.cert` is its PEM file."""
-    cert, key = self_signed_certificate(tmp_path)
+    cert, key = make_certificate("collector")
     collector = ScriptedCollector(tls=(cert, key))
     collector.cert = cert
     yield collector
@@ -107,9 +96,9 @@ def tls_collector(tmp_path):
 
 
 @pytest.fixture
-def other_ca(tmp_path) -> str:
+def other_ca(make_certificate) -> str:
     """A CA certificate that did not sign the collector's certificate."""
-    return self_signed_certificate(tmp_path, "other-ca")[0]
+    return make_certificate("other-ca")[0]
 
 
 @pytest.fixture
