@@ -12,6 +12,7 @@ from typing import List, Optional
 import typer
 
 from server.cli.client import ApiClient, ServerOption, TokenOption, fail
+from server.cli.totals import OsOption, SeenWithinOption, StaleDaysOption, TagOption, filter_params
 
 
 class ReportFormat(str, Enum):
@@ -24,8 +25,10 @@ def report(
     format: ReportFormat = typer.Option(ReportFormat.html, "--format", help="html, or pdf (needs Chromium)."),
     since: Optional[datetime] = typer.Option(None, "--since", formats=["%Y-%m-%d"],
                                              help="Start the trend here (YYYY-MM-DD)."),
-    tag: List[str] = typer.Option([], "--tag", metavar="KEY=VALUE", help="Only hosts with this tag (repeatable)."),
-    os: Optional[str] = typer.Option(None, "--os", help="Only this OS family or distribution id."),
+    tag: List[str] = TagOption,
+    os: Optional[str] = OsOption,
+    seen_within: Optional[int] = SeenWithinOption,
+    stale_days: Optional[int] = StaleDaysOption,
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,
 ) -> None:
@@ -36,7 +39,8 @@ def report(
     from server.report.pdf import PdfUnavailable, html_to_pdf
 
     client = ApiClient(server, token)
-    data = fetch(client.get, {"tag": tag, "os": os}, since.date().isoformat() if since else None)
+    filters = filter_params(tag, os, seen_within, stale_days)
+    data = fetch(client.get, filters, since.date().isoformat() if since else None)
     html = render(data)
     if format == ReportFormat.html:
         output.write_text(html, encoding="utf-8")

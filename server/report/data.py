@@ -29,7 +29,8 @@ def _product(row: dict) -> ProductRow:
 
 
 def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> ReportData:
-    """Every figure of the report for `filters` (tag list, os) with the trend from `since` (YYYY-MM-DD)."""
+    """Every figure of the report for `filters` (the API's tag, os, seen_within_days, stale_days) with the
+    trend from `since` (YYYY-MM-DD)."""
     summary = get("/summary", top=TOP, **filters)
     foreign = get("/products", status=["foreign"], **filters)["products"]
     worst = get("/foreign-hosts", limit=WORST_HOSTS, **filters)["hosts"]
