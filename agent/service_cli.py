@@ -58,6 +58,23 @@ def load_config_or_exit() -> Config:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def state_dir_usable(config: Config, command: str) -> bool:
+    """False (with a message) when this user cannot use the state directory, e.g. not root."""
+    directory, needed = config.state_dir, os.R_OK | os.X_OK
+    if command != "status":
+        needed |= os.W_OK
+    if not os.path.exists(directory):
+        if command == "status":
+            return True
+        while not os.path.exists(directory) and os.path.dirname(directory) != directory:
+            directory = os.path.dirname(directory)  # created on first use: its parent must allow it
+    if os.access(directory, needed):
+        return True
+    print(f"footprint-agent {command}: no access to {directory} (the agent's state directory); "
+          "run it as root (or set FOOTPRINT_STATE_DIR)", file=sys.stderr)
+    return False
+
+
 def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> int:
     from agent import credentials
     from agent.delivery import enroll
@@ -65,6 +82,8 @@ def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> in
     from agent.transport import TransportError
 
     config = load_config_or_exit()
+    if not state_dir_usable(config, "enroll"):
+        return 1
     configure_logging("warning")
     preseed = credentials.enroll_preseed(os.path.dirname(config.source), os.environ)
     server = server or preseed.get("FOOTPRINT_SERVER") or config.server
@@ -95,6 +114,8 @@ def send_main() -> int:
     from agent.service import collect_report, configure_logging
 
     config = load_config_or_exit()
+    if not state_dir_usable(config, "send"):
+        return 1
     configure_logging(config.log_level)
     outcome = run_cycle(config, collect=collect_report, force_full=True)
     spooled = len(spool_for(config).paths())
@@ -121,6 +142,8 @@ def status_main(as_json: bool) -> int:
     from agent.delivery import spool_for
 
     config = load_config_or_exit()
+    if not state_dir_usable(config, "status"):
+        return 1
     state = runstate.load(config.state_dir)
     spool = spool_for(config)
     try:

@@ -132,3 +132,34 @@ def test_config_mistake_exits_78_naming_the_key(tmp_path):
     assert result.returncode == 78
     assert f"{config}: key 'spool_max_reports': expected 1 to 100000 reports" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unprivileged_user_gets_a_message_not_a_traceback():
+    """`status`/`send` run by a user who cannot read the root-only state directory."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    python = "/usr/bin/python3"  # the test's own interpreter may sit in root's home
+    if os.geteuid() != 0 or not shutil.which("runuser") or not os.path.exists(python):
+        pytest.skip("needs root, runuser and /usr/bin/python3 to run the agent as another user")
+    with tempfile.TemporaryDirectory(dir="/tmp") as shared:  # pytest's tmp_path is root-only
+        os.chmod(shared, 0o755)
+        check_as_nobody(Path(shared), python)
+
+
+def check_as_nobody(tmp_path, python: str) -> None:
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (tmp_path / "agent.toml").write_text("splay = 0\n")
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(credentials.__file__)))
+    for command, call in (("status", "status_main(False)"), ("send", "send_main()")):
+        result = subprocess.run(
+            ["runuser", "-u", "nobody", "--", "env", f"FOOTPRINT_CONFIG={tmp_path / 'agent.toml'}",
+             f"FOOTPRINT_STATE_DIR={state}", f"PYTHONPATH={checkout}", python, "-c",
+             f"import sys, agent.service_cli as c; sys.exit(c.{call})"],
+            capture_output=True, text=True, timeout=GUARD)
+        assert result.returncode == 1, result.stderr
+        assert (f"footprint-agent {command}: no access to {state} (the agent's state directory); "
+                "run it as root") in result.stderr
+        assert "Traceback" not in result.stderr
