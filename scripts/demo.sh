@@ -78,3 +78,5 @@ echo "== footprint hosts"
 echo "== footprint host $HOST_ID (first 25 lines)"
 "$BIN/footprint" host "$HOST_ID" >"$WORK/host.txt"
 head -n 25 "$WORK/host.txt"
+echo "== footprint summary (this machine, as the compliance officer sees the fleet)"
+"$BIN/footprint" summary
