@@ -39,8 +39,8 @@ export FOOTPRINT_TOKEN
 
 if "$BIN/footprint-agent" enroll --help >/dev/null 2>&1 && "$BIN/footprint-agent" send --help >/dev/null 2>&1; then
     echo "== footprint-agent enroll + send"
-    "$BIN/footprint-agent" enroll --server "$FOOTPRINT_SERVER" --secret "$ENROLL_SECRET"
-    "$BIN/footprint-agent" send
+    env -u FOOTPRINT_CONFIG "$BIN/footprint-agent" enroll --server "$FOOTPRINT_SERVER" --secret "$ENROLL_SECRET"
+    env -u FOOTPRINT_CONFIG "$BIN/footprint-agent" send
 else
     echo "== footprint-agent collect, then enroll and send over the protocol (docs/protocol.md)"
     "$BIN/footprint-agent" collect -o "$WORK/report.json"
