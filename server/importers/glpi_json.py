@@ -119,6 +119,10 @@ def reports(data: bytes, document: Any) -> List[Dict[str, Any]]:
     """The report for a parsed GLPI JSON inventory; only computer inventories carry installed software."""
     if not isinstance(document, dict) or not isinstance(document.get("content"), dict):
         raise InventoryFileError("GLPI inventory without a 'content' object")
+    if document.get("partial") is True:  # only the changed sections: as a full inventory it would erase the rest
+        raise InventoryFileError(
+            "partial GLPI inventory (only the sections that changed): export a full one (glpi-agent --local DIR --full)"
+        )
     itemtype = text_of(document.get("itemtype")) or "Computer"
     if itemtype.lower() != "computer":
         raise InventoryFileError(f"GLPI inventory of a {itemtype}, not a computer: nothing to import")

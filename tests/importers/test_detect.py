@@ -85,6 +85,12 @@ def test_decompression_bomb_is_refused_before_inflating_it_all(monkeypatch):
     assert "inflates past 1 MiB" in _reason(bomb)
 
 
+def test_partial_glpi_inventory_is_rejected(inventory_bytes):
+    # A partial inventory carries only the sections that changed; stored as a full one it would erase the rest.
+    partial = inventory_bytes("glpi-agent-astra.json").replace(b'"action": "inventory",', b'"partial": true,')
+    assert "partial GLPI inventory" in _reason(partial)
+
+
 def test_non_computer_glpi_inventory_is_rejected(inventory_bytes):
     printer = inventory_bytes("glpi-agent-astra.json").replace(
         b'"itemtype": "Computer"', b'"itemtype": "Printer"'
