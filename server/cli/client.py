@@ -1,6 +1,7 @@
 """The admin CLI's connection to the collector's REST API, with friendly errors instead of tracebacks.
 
-Server and token come from --server/--token, else FOOTPRINT_SERVER/FOOTPRINT_TOKEN, else
+Server and token come from --server/--token, else FOOTPRINT_SERVER/FOOTPRINT_TOKEN, else the file
+FOOTPRINT_CLIENT_CONFIG names or
 ~/.config/footprint/config.toml (`server = "https://…"`, `token = "fpa_…"`, optional `ca_cert`).
 TLS certificates are always verified (against `ca_cert` when one is configured).
 """
@@ -28,7 +29,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _config() -> dict:
-    path = Path(os.environ.get("FOOTPRINT_CONFIG", CONFIG_PATH)).expanduser()
+    path = Path(os.environ.get("FOOTPRINT_CLIENT_CONFIG", CONFIG_PATH)).expanduser()
     if not path.is_file():
         return {}
     try:

@@ -43,7 +43,7 @@ def api_env(db_url, engine, start_collector, admin_token, tmp_path):
     return {
         "FOOTPRINT_SERVER": collector.url,
         "FOOTPRINT_TOKEN": admin_token,
-        "FOOTPRINT_CONFIG": str(tmp_path / "no-config.toml"),
+        "FOOTPRINT_CLIENT_CONFIG": str(tmp_path / "no-config.toml"),
         "COLUMNS": "80",
     }
 
@@ -110,7 +110,7 @@ def test_friendly_errors(api_env, engine):
 def test_config_file_supplies_server_and_token(fleet, api_env, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(f'server = "{api_env["FOOTPRINT_SERVER"]}"\ntoken = "{api_env["FOOTPRINT_TOKEN"]}"\n')
-    env = {"FOOTPRINT_CONFIG": str(config), "FOOTPRINT_SERVER": "", "FOOTPRINT_TOKEN": ""}
+    env = {"FOOTPRINT_CLIENT_CONFIG": str(config), "FOOTPRINT_SERVER": "", "FOOTPRINT_TOKEN": ""}
     assert "ws-debian" in _run(["hosts"], env)
 
 

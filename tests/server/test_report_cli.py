@@ -34,7 +34,7 @@ def imported_fleet(engine, tmp_path):
 def api(db_url, imported_fleet, start_collector, admin_token, tmp_path):
     collector = start_collector(db_url)
     return {"FOOTPRINT_SERVER": collector.url, "FOOTPRINT_TOKEN": admin_token,
-            "FOOTPRINT_CONFIG": str(tmp_path / "no-config.toml")}
+            "FOOTPRINT_CLIENT_CONFIG": str(tmp_path / "no-config.toml")}
 
 
 def _summary(env, filters):

@@ -83,7 +83,7 @@ def fleet(engine):
 def api_env(db_url, engine, start_collector, admin_token, tmp_path):
     collector = start_collector(db_url)
     return {"FOOTPRINT_SERVER": collector.url, "FOOTPRINT_TOKEN": admin_token,
-            "FOOTPRINT_CONFIG": str(tmp_path / "no-config.toml"), "COLUMNS": "80"}
+            "FOOTPRINT_CLIENT_CONFIG": str(tmp_path / "no-config.toml"), "COLUMNS": "80"}
 
 
 def _run(args, env, code=0) -> str:
