@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Connection, and_, exists, func, or_, select
+from sqlalchemy import Connection, and_, exists, false, func, or_, select
 
 from server.store.aggregates import GROUP_COLUMNS, _daily_from_events
 from server.store.tables import (
@@ -99,8 +99,10 @@ def class_counts(conn: Connection, f: HostFilter) -> Dict[int, Tuple[int, int]]:
     else:
         for class_id, installs, n in conn.execute(select(class_totals)):
             counts[class_id] = [int(installs), n]
+        # the left-out hosts as an IN list, so their rows are looked up by host instead of scanning them all
+        left_out = select(hosts.c.id).where(~func.coalesce(f.current(), false()))
         query = (select(host_classes.c.class_id, func.sum(host_classes.c.installs), func.count())
-                 .where(host_classes.c.host_id.not_in(current_ids)).group_by(host_classes.c.class_id))
+                 .where(host_classes.c.host_id.in_(left_out)).group_by(host_classes.c.class_id))
         for class_id, installs, n in conn.execute(query):
             counts[class_id][0] -= int(installs)
             counts[class_id][1] -= n
@@ -218,21 +220,26 @@ def vendors(conn: Connection, f: HostFilter, foreign_only: bool = False, counts=
                                             "status": c["status"], "installs": 0, "hosts": 0, "products": 0})
         row["installs"] += installs
         row["products"] += 1 if c["product"] else 0
-    for vendor, n in _vendor_hosts(conn, f, [r["vendor"] for r in rows.values()]).items():
+    classes_of: Dict[str, List[int]] = defaultdict(list)
+    for class_id, (_, n_hosts) in counts.items():
+        vendor = info[class_id]["vendor"]
+        if vendor in rows and not info[class_id]["os_component"]:
+            classes_of[vendor].append(class_id)
+            rows[vendor]["hosts"] = n_hosts
+    several = {vendor: ids for vendor, ids in classes_of.items() if len(ids) > 1}
+    for vendor, n in _vendor_hosts(conn, f, several).items():
         rows[vendor]["hosts"] = n
     return sorted(rows.values(), key=lambda r: (-r["installs"], r["vendor"]))
 
 
-def _vendor_hosts(conn: Connection, f: HostFilter, wanted: Iterable[str]) -> Dict[str, int]:
-    query = (
-        select(classes.c.vendor, func.count(func.distinct(host_classes.c.host_id)))
-        .select_from(host_classes)
-        .join(classes, classes.c.id == host_classes.c.class_id)
-        .join(hosts, hosts.c.id == host_classes.c.host_id)
-        .where(f.current(), classes.c.os_component.is_(False), classes.c.vendor.in_(list(wanted)))
-        .group_by(classes.c.vendor)
-    )
-    return dict(conn.execute(query).all())
+def _vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[int]]) -> Dict[str, int]:
+    """Current hosts with any of a vendor's classes, per vendor: hosts probed through host_classes' primary key
+    (a scan of the vendor's rows would look each row's host up)."""
+    found = {}
+    for vendor, class_ids in classes_of.items():
+        has_one = exists().where(host_classes.c.host_id == hosts.c.id, host_classes.c.class_id.in_(class_ids))
+        found[vendor] = conn.execute(select(func.count()).select_from(hosts).where(f.current(), has_one)).scalar_one()
+    return found
 
 
 def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), category: Optional[str] = None,

@@ -203,6 +203,11 @@ def test_numbers_agree_across_summary_vendors_products_hosts_and_export(fleet, a
     assert foreign == sum(p["installs"] for p in foreign_products) == sum(v["installs"] for v in foreign_vendors)
     assert len(worst) == summary["hosts_with_foreign"]
     assert len({r["host_id"] for r in export if r["group"].startswith("foreign")}) == len(worst)
+    hosts_per_vendor = {}
+    for row in export:
+        hosts_per_vendor.setdefault(row["vendor"], set()).add(row["host_id"])
+    assert {v["name"]: v["hosts"] for v in vendors} == {k: len(v) for k, v in hosts_per_vendor.items() if k}
+    assert any(v["products"] > 1 for v in vendors), "a vendor with several products counts each host once"
     top = summary["top_foreign_products"][0]
     assert top["installs"] == next(p["installs"] for p in foreign_products if p["name"] == top["name"])
 
