@@ -1,0 +1,283 @@
+"""Totals query benchmark: a synthetic fleet in the database, each totals endpoint timed through a real
+`footprint serve` over HTTP (median of --repeat runs), next to the targets of issue 5.
+
+Targets (2-core machine): summary, vendors, products, trend each <= 0.5 s on SQLite at 10,000 hosts x ~300
+programs, and <= 2 s at 100,000 hosts on PostgreSQL. foreign-hosts, unknown and export are timed too.
+
+The fleet is written straight into the tables with SQLAlchemy executemany (hosts, tags, titles, host_software,
+software_events, host_os, os_events): sending 10,000 reports through ingest one by one would take far longer
+than the queries being measured. Titles are then classified and every maintained total built by
+`server.store.classify.reclassify`, the same code `footprint catalog reclassify` runs. History: each host's
+first inventory falls in the last twelve months, and a quarter of the Windows machines later drop Zoom,
+TeamViewer or AnyDesk (remove events), so the trend has something to show.
+
+    python bench/query.py                                        # 10,000 hosts, SQLite in a temporary dir
+    python bench/query.py --db postgresql://postgres@127.0.0.1/bench --hosts 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from server import synthetic  # noqa: E402
+
+ENDPOINTS = [("summary", "/summary", 0.5), ("vendors", "/vendors", 0.5), ("products", "/products", 0.5),
+             ("trend", "/trend", 0.5), ("foreign-hosts", "/foreign-hosts", None), ("unknown", "/unknown", None),
+             ("export", "/export", None)]
+DROPPED = ("Zoom Workplace (64-bit)", "TeamViewer", "AnyDesk")
+BATCH = 20_000
+
+
+class Fleet:
+    """Rows for the tables, generated host by host with a bounded set of distinct titles (as real fleets have)."""
+
+    def __init__(self, hosts: int, programs: int, seed: int, now: datetime) -> None:
+        self.rng = random.Random(seed)
+        self.hosts, self.programs, self.now = hosts, programs, now
+        self.titles: Dict[tuple, int] = {}
+        self.names: Dict[int, str] = {}
+        self.title_rows: List[dict] = []
+
+    def title(self, name: str, version: str, source: str, publisher: str, arch: str, package_id: str = "",
+              packager: str = "") -> int:
+        from server.store.tables import title_key
+
+        key = (name, version, source, publisher, arch, package_id)
+        if key not in self.titles:
+            self.titles[key] = len(self.titles) + 1
+            self.names[self.titles[key]] = name
+            self.title_rows.append({"id": self.titles[key], "title_key": title_key(*key), "name": name,
+                                    "version": version, "source": source, "publisher": publisher, "arch": arch,
+                                    "package_id": package_id or None, "packager": packager or None,
+                                    "first_seen": self.now - timedelta(days=365)})
+        return self.titles[key]
+
+    def windows_items(self) -> List[int]:
+        rng = self.rng
+        items = [self.title(name, f"{rng.choice((16, 24, 120))}.{rng.randint(0, 3)}", "windows", publisher, "x64")
+                 for name, publisher, share in synthetic.WINDOWS_COMMON if rng.random() < share]
+        tail = rng.sample(range(3000), max(0, self.programs - len(items)))
+        items += [self.title(f"Contoso Line-of-Business Tool {k:04d}", f"{1 + k % 5}.{rng.randint(0, 2)}", "windows",
+                             f"Contoso Department {k % 97}", "x64") for k in tail]
+        return items
+
+    def linux_items(self, distro: str) -> List[int]:
+        rng, maintainer = self.rng, synthetic.DISTRIBUTIONS[distro]["maintainer"]
+        items = [self.title(name, f"2.{rng.randint(0, 3)}", "deb", who.split(" <")[0], "amd64", name, who)
+                 for name, who, share in synthetic.LINUX_THIRD_PARTY if rng.random() < share]
+        packages = rng.sample(range(4000), max(0, self.programs - len(items)))
+        items += [self.title(f"lib{distro}-component{k:04d}", f"{k % 7}.{k % 13}-{k % 3}", "deb",
+                             maintainer.split(" <")[0], "amd64", f"lib{distro}-component{k:04d}", maintainer)
+                  for k in packages]
+        return items
+
+    def host(self, index: int) -> Tuple[dict, int, List[int], List[int], datetime, datetime]:
+        """One host: its row, OS title, installed titles, titles removed later, first-seen and removal time."""
+        rng = self.rng
+        first = self.now - timedelta(days=rng.randint(30, 365), hours=rng.randint(0, 23))
+        row = {"id": uuid.uuid5(uuid.NAMESPACE_URL, f"bench/{index}").hex, "first_seen": first,
+               "last_seen": self.now - timedelta(hours=rng.randint(1, 20)), "revoked": False,
+               **dict.fromkeys(("os_distro_id", "os_product_name", "os_display_version", "os_build"))}
+        row["last_report_at"] = row["collected_at"] = row["last_seen"]
+        if rng.random() < 0.7:
+            edition, display, build = rng.choice(synthetic.WINDOWS_EDITIONS)
+            row.update(hostname=f"ws-{index:06d}", os_family="windows", os_name=edition, os_product_name=edition,
+                       os_display_version=display, os_version=f"10.0.{build}", os_build=build)
+            os_title = self.title(edition, display, "os", "", "x86_64")
+            items = self.windows_items()
+        else:
+            distro = rng.choice(("astra", "astra", "debian"))
+            d = synthetic.DISTRIBUTIONS[distro]
+            row.update(hostname=f"lx-{index:06d}", os_family="linux", os_name=d["name"], os_version=d["version"],
+                       os_distro_id=distro)
+            os_title = self.title(d["name"], d["version"], "os", "", "x86_64", distro)
+            items = self.linux_items(distro)
+        removed: List[int] = []
+        if row["os_family"] == "windows" and rng.random() < 0.25:
+            names = {self.names[t]: t for t in items}
+            removed = [names[n] for n in DROPPED if n in names]
+            items = [t for t in items if t not in removed]
+        row["software_count"] = len(items)
+        gone = first + (self.now - first) * rng.uniform(0.3, 0.9)
+        return row, os_title, items, removed, first, gone
+
+
+def bulk_insert(conn, table, rows: List[dict]) -> None:
+    """Rows straight to the driver (COPY on PostgreSQL, executemany on SQLite), values converted by the
+    columns' own SQLAlchemy types: compiling parameters row by row would take longer than the writes."""
+    columns = list(rows[0])
+    names = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    processors = [table.c[c].type._cached_bind_processor(conn.dialect) for c in columns]
+    values = [tuple(p(row[c]) if p else row[c] for c, p in zip(columns, processors)) for row in rows]
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(columns))})', values)
+
+
+def build(engine, hosts: int, programs: int, seed: int) -> dict:
+    """Write the fleet, classify its titles and build the totals; seconds per phase."""
+    from server.store import classify
+    from server.store.tables import (
+        host_os,
+        host_software,
+        host_tags,
+        os_events,
+        software_events,
+        software_titles,
+    )
+    from server.store.tables import hosts as hosts_table
+
+    fleet = Fleet(hosts, programs, seed, datetime.now(timezone.utc))
+    started = time.perf_counter()
+    pending: Dict[str, list] = {"hosts": [], "tags": [], "links": [], "events": [], "os": [], "os_events": []}
+    tables = {"hosts": hosts_table, "tags": host_tags, "links": host_software, "events": software_events,
+              "os": host_os, "os_events": os_events}
+
+    def flush(conn, final: bool = False) -> None:
+        if fleet.title_rows:
+            bulk_insert(conn, software_titles, fleet.title_rows)
+            fleet.title_rows = []
+        for name in ("hosts", "tags", "os", "links", "events", "os_events"):
+            if pending[name] and (final or len(pending[name]) >= BATCH or name in ("hosts", "tags", "os")):
+                bulk_insert(conn, tables[name], pending[name])
+                pending[name] = []
+
+    with engine.begin() as conn:
+        for index in range(hosts):
+            row, os_title, items, removed, first, gone = fleet.host(index)
+            host_id = row["id"]
+            pending["hosts"].append(row)
+            pending["tags"].append({"host_id": host_id, "key": "dept", "value": ("finance", "sales", "it")[index % 3]})
+            pending["os"].append({"host_id": host_id, "title_id": os_title})
+            pending["os_events"].append({"host_id": host_id, "title_id": os_title, "kind": "install", "at": first,
+                                         "initial": True})
+            pending["links"] += [{"host_id": host_id, "title_id": t, "username": ""} for t in items]
+            pending["events"] += [{"host_id": host_id, "title_id": t, "username": "", "kind": "install", "at": first,
+                                   "initial": True} for t in items + removed]
+            pending["events"] += [{"host_id": host_id, "title_id": t, "username": "", "kind": "remove", "at": gone,
+                                   "initial": False} for t in removed]
+            if len(pending["links"]) >= BATCH:
+                flush(conn)
+        flush(conn, final=True)
+    written = time.perf_counter() - started
+    started = time.perf_counter()
+    result = classify.reclassify(engine)
+    return {"write": written, "classify": time.perf_counter() - started, "titles": result["titles"]}
+
+
+def time_endpoints(url: str, token: str, repeat: int) -> Dict[str, List[float]]:
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    timings: Dict[str, List[float]] = {}
+    for name, path, _ in ENDPOINTS:
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            answer = session.get(f"{url}/api/v1/admin{path}", timeout=600)
+            answer.raise_for_status()
+            size = len(answer.content)
+            runs.append(time.perf_counter() - started)
+        timings[name] = runs
+        print(f"  {name:<14} median {statistics.median(runs):.3f} s ({size:,} bytes)", file=sys.stderr)
+    return timings
+
+
+def start_collector(db_url: str, data_dir: Path) -> Tuple[subprocess.Popen, str]:
+    import socket
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = (data_dir / "serve.log").open("wb")
+    command = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--db", db_url,
+               "--port", str(port)]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return process, url
+        except requests.exceptions.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"footprint serve did not start: see {data_dir / 'serve.log'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hosts", type=int, default=10_000)
+    parser.add_argument("--programs", type=int, default=300, help="programs (packages) per host")
+    parser.add_argument("--db", help="PostgreSQL URL of an empty database (default: SQLite in a temporary dir)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--skip-build", action="store_true",
+                        help="time the fleet already in --db (built by an earlier run) instead of writing one")
+    args = parser.parse_args()
+
+    from sqlalchemy import func, select
+
+    from server.store.credentials import create_token
+    from server.store.db import make_engine
+    from server.store.migrate import upgrade
+    from server.store.tables import hosts
+
+    with tempfile.TemporaryDirectory(prefix="footprint-bench-") as tmp:
+        data_dir = Path(tmp)
+        db_url = args.db or f"sqlite:///{data_dir / 'footprint.db'}"
+        engine = make_engine(db_url)
+        upgrade(engine)
+        if args.skip_build:
+            with engine.connect() as conn:
+                args.hosts = conn.execute(select(func.count()).select_from(hosts)).scalar_one()
+        else:
+            print(f"building {args.hosts:,} hosts x ~{args.programs} programs on {engine.dialect.name} …",
+                  file=sys.stderr)
+            phases = build(engine, args.hosts, args.programs, args.seed)
+            print(f"  written in {phases['write']:.0f} s; {phases['titles']:,} titles classified and totals built "
+                  f"in {phases['classify']:.0f} s", file=sys.stderr)
+        token = create_token(engine, "admin", name="bench").secret
+        engine.dispose()
+        process, url = start_collector(db_url, data_dir)
+        try:
+            timings = time_endpoints(url, token, args.repeat)
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+
+    target_label = "target (s)"
+    print(f"\nTotals over HTTP, {args.hosts:,} hosts x ~{args.programs} programs, {engine.dialect.name}, "
+          f"median of {args.repeat}")
+    print(f"{'endpoint':<14} {'median (s)':>10} {'min (s)':>8} {target_label:>10}  verdict")
+    for name, _, target in ENDPOINTS:
+        runs = timings[name]
+        median = statistics.median(runs)
+        if target is not None and engine.dialect.name == "postgresql":
+            target = 2.0
+        verdict = "" if target is None else ("met" if median <= target else "MISSED")
+        shown = "-" if target is None else f"{target:.1f}"
+        print(f"{name:<14} {median:>10.3f} {min(runs):>8.3f} {shown:>10}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
