@@ -242,6 +242,16 @@ def _vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[in
     return found
 
 
+def _current_host(conn: Connection, f: HostFilter, host_id):
+    """`host_id` is a current host of `f`, as an IN list of the kept or NOT IN of the left-out hosts, whichever
+    is shorter (a join with `hosts` would look every row's host up)."""
+    kept = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
+    stored = conn.execute(select(func.count()).select_from(hosts)).scalar_one()
+    if kept <= stored - kept:
+        return host_id.in_(select(hosts.c.id).where(f.current()))
+    return host_id.not_in(select(hosts.c.id).where(~func.coalesce(f.current(), false())))
+
+
 def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), category: Optional[str] = None,
              country: Optional[str] = None, counts=None, info=None, with_versions: bool = True,
              alternatives=None) -> List[dict]:
@@ -342,15 +352,14 @@ def host_items(conn: Connection, host_id: str, alternatives=None) -> List[dict]:
 def unknown_titles(conn: Connection, f: HostFilter, limit: int = 100) -> List[dict]:
     """`footprint unknown`: unclassified titles by number of current hosts — the catalog's curation queue."""
     t = software_titles.c
+    unknown = (select(title_classes.c.title_id).join(classes, classes.c.id == title_classes.c.class_id)
+               .where(classes.c.grp == "unknown", classes.c.os_component.is_(False)))
     query = (
         select(t.name, t.source, t.publisher, func.count(func.distinct(host_software.c.host_id)).label("hosts"),
                func.count().label("installs"), func.count(func.distinct(t.version)).label("versions"))
-        .select_from(title_classes)
-        .join(classes, classes.c.id == title_classes.c.class_id)
-        .join(software_titles, software_titles.c.id == title_classes.c.title_id)
-        .join(host_software, host_software.c.title_id == title_classes.c.title_id)
-        .join(hosts, hosts.c.id == host_software.c.host_id)
-        .where(classes.c.grp == "unknown", classes.c.os_component.is_(False), f.current())
+        .select_from(software_titles)
+        .join(host_software, host_software.c.title_id == software_titles.c.id)
+        .where(t.id.in_(unknown), _current_host(conn, f, host_software.c.host_id))
         .group_by(t.name, t.source, t.publisher)
         .order_by(func.count(func.distinct(host_software.c.host_id)).desc(), t.name)
         .limit(limit)
