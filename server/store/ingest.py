@@ -91,10 +91,12 @@ def _refuse_unstorable_text(value) -> None:
             raise UnstorableText(f"a string has a lone UTF-16 surrogate: {value[:60]!r}") from None
 
 
-def ingest_report(engine: Engine, parsed: ParsedReport, host_id: str) -> IngestResult:
-    """Store `parsed` for `host_id` (the host its key belongs to) in one transaction."""
+def ingest_report(
+    engine: Engine, parsed: ParsedReport, host_id: str, now: Optional[datetime] = None
+) -> IngestResult:
+    """Store `parsed` for `host_id` (the host its key belongs to) in one transaction; `now` lets tests set the clock."""
     with write_transaction(engine) as conn:
-        return _ingest(conn, parsed, host_id, utcnow())
+        return _ingest(conn, parsed, host_id, now or utcnow())
 
 
 def ingest_into(conn: Connection, parsed: ParsedReport, host_id: str) -> IngestResult:

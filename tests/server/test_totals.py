@@ -41,7 +41,7 @@ def _send(engine, report: dict, when: datetime) -> None:
     import uuid
 
     report["report_id"] = str(uuid.uuid4())
-    ingest_report(engine, parse_report(json.dumps(report).encode()), report["host"]["id"])
+    ingest_report(engine, parse_report(json.dumps(report).encode()), report["host"]["id"], now=when)
 
 
 def _without(report: dict, needle: str) -> dict:
