@@ -8,7 +8,7 @@ import uuid
 from typing import Dict, List, Optional, Tuple
 
 from agent.sources.base import SourceError
-from agent.sources.windows.registry import (
+from agent.windows_registry.reader import (
     RegistryReader,
     value_int,
     value_str,
@@ -42,7 +42,7 @@ def _registry(reader: Optional[RegistryReader]) -> RegistryReader:
     """The 64-bit view: a 32-bit agent would otherwise be redirected to WOW6432Node (no MachineGuid)."""
     if reader is not None:
         return reader
-    from agent.sources.windows.registry import WinregReader
+    from agent.windows_registry.reader import WinregReader
 
     return WinregReader("64")
 
@@ -143,7 +143,7 @@ def _names(reader: RegistryReader) -> Dict[str, str]:
 def exported_facts(paths: List[str], encoding: Optional[str] = None) -> Tuple[dict, dict, dict, List[SourceError]]:
     """(host, hardware, network, errors) of the machine regedit exports came from, never this one's:
     its software must not be filed under the workstation that reads the files."""
-    from agent.sources.windows.regfile import RegFileError, RegFileReader
+    from agent.windows_registry.regfile import RegFileError, RegFileReader
 
     reader = RegFileReader()
     for path in paths:

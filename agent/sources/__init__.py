@@ -16,15 +16,15 @@ from agent.sources.base import Source, SourceError
 HOMEBREW = "agent.sources.homebrew:HomebrewSource"
 SOURCES = {
     "linux": [
-        "agent.sources.dpkg:DpkgSource",
-        "agent.sources.rpm:RpmSource",
-        "agent.sources.snap:SnapSource",
-        "agent.sources.flatpak:FlatpakSource",
+        "agent.sources.linux.dpkg:DpkgSource",
+        "agent.sources.linux.rpm:RpmSource",
+        "agent.sources.linux.snap:SnapSource",
+        "agent.sources.linux.flatpak:FlatpakSource",
     ],
-    "win32": ["agent.sources.windows.uninstall:UninstallSource", "agent.sources.msix:MsixSource"],
+    "win32": ["agent.sources.windows.uninstall:UninstallSource", "agent.sources.windows.msix:MsixSource"],
     "darwin": [
-        "agent.sources.macos_apps:MacAppsSource",
-        "agent.sources.pkgutil:PkgutilSource",
+        "agent.sources.macos.apps:MacAppsSource",
+        "agent.sources.macos.pkgutil:PkgutilSource",
         HOMEBREW,
     ],
 }

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from agent.sources.dpkg import INSTALLED_STATES, DpkgSource, parse_status
+from agent.sources.linux.dpkg import INSTALLED_STATES, DpkgSource, parse_status
 
 
 def _collect(make_root, status):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from agent.sources.flatpak import FlatpakSource, parse_metainfo
+from agent.sources.linux.flatpak import FlatpakSource, parse_metainfo
 
 COMMIT = "5f0f2a4c7b8e9d1a3c6b0e2f4a8d7c9b1e3f5a7c9d2b4e6f8a0c1d3e5f7a9b2c"
 

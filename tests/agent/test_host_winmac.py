@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent import _host_macos, _host_windows
-from agent.sources.windows.regfile import RegFileReader
+from agent.windows_registry.regfile import RegFileReader
 
 FIXTURES = Path(__file__).parent / "fixtures" / "windows"
 CURRENT_VERSION = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion"

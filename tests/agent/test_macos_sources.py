@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.sources import macos_apps
 from agent.sources.homebrew import HomebrewSource
-from agent.sources.macos_apps import MacAppsSource, parse_codesign
-from agent.sources.pkgutil import PkgutilSource
+from agent.sources.macos import apps as macos_apps
+from agent.sources.macos.apps import MacAppsSource, parse_codesign
+from agent.sources.macos.pkgutil import PkgutilSource
 
 CODESIGN_ZOOM = """\
 Executable=/Applications/zoom.us.app/Contents/MacOS/zoom.us

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from agent.sources.msix import (
+from agent.sources.windows.msix import (
     items_from_powershell,
     items_from_store,
     parse_full_name,
     parse_manifest,
     publisher_name,
 )
-from agent.sources.windows.regfile import RegFileReader
 from agent.sources.windows.uninstall import user_names
+from agent.windows_registry.regfile import RegFileReader
 
 FIXTURES = Path(__file__).parent / "fixtures" / "windows"
 MS_DN = "CN=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=Washington, C=US"
@@ -207,7 +207,7 @@ def test_live_source_falls_back_to_powershell(monkeypatch, fake_winreg):
     """Without AppxAllUserStore (or with nothing in it), Get-AppxPackage answers."""
     import subprocess
 
-    from agent.sources import msix
+    from agent.sources.windows import msix
 
     fake_winreg({})
     calls = []

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from agent.sources.rpm import RpmSource, parse_query_output
+from agent.sources.linux.rpm import RpmSource, parse_query_output
 
 
 def test_query_output_with_epochs_none_values_and_key_pseudo_packages(fixtures):

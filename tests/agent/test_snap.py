@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from agent.sources.snap import SnapSource, parse_snap_list
+from agent.sources.linux.snap import SnapSource, parse_snap_list
 
 
 @pytest.fixture

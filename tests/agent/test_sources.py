@@ -25,9 +25,9 @@ def test_homebrew_only_where_linuxbrew_exists(make_root):
 def test_windows_and_macos_modules_are_named_not_imported_on_listing():
     assert source_specs("/", "win32") == [
         "agent.sources.windows.uninstall:UninstallSource",
-        "agent.sources.msix:MsixSource",
+        "agent.sources.windows.msix:MsixSource",
     ]
-    assert "agent.sources.pkgutil:PkgutilSource" in source_specs("/", "darwin")
+    assert "agent.sources.macos.pkgutil:PkgutilSource" in source_specs("/", "darwin")
 
 
 def test_a_module_that_cannot_load_is_an_error(monkeypatch):

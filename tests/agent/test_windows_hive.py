@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from agent.sources.windows import uninstall
-from agent.sources.windows.hive import HiveReader
-from agent.sources.windows.registry import (
+from agent.windows_registry.hive import HiveReader
+from agent.windows_registry.reader import (
     REG_BINARY,
     REG_DWORD,
     REG_EXPAND_SZ,

@@ -6,13 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.sources.windows.regfile import (
-    RegFileError,
-    RegFileReader,
-    decode_export,
-    guess_ansi_codepage,
-)
-from agent.sources.windows.registry import (
+from agent.windows_registry.reader import (
     REG_BINARY,
     REG_DWORD,
     REG_EXPAND_SZ,
@@ -21,6 +15,12 @@ from agent.sources.windows.registry import (
     REG_QWORD,
     REG_SZ,
     KeyNotFound,
+)
+from agent.windows_registry.regfile import (
+    RegFileError,
+    RegFileReader,
+    decode_export,
+    guess_ansi_codepage,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "windows"

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from agent.sources.windows import uninstall
-from agent.sources.windows.registry import REG_DWORD, REG_EXPAND_SZ, REG_SZ, RegValue, WinregReader
 from agent.sources.windows.uninstall import (
     UninstallSource,
     collect_from_exports,
@@ -17,6 +16,7 @@ from agent.sources.windows.uninstall import (
     pack_guid,
     unpack_guid,
 )
+from agent.windows_registry.reader import REG_DWORD, REG_EXPAND_SZ, REG_SZ, RegValue, WinregReader
 
 FIXTURES = Path(__file__).parent / "fixtures" / "windows"
 SAMPLES = Path("/work/shared/samples/windows")

@@ -1,1 +1,1 @@
-"""Windows software sources and the registry readers they share."""
+"""Windows software sources: the Uninstall keys and MSIX/Store packages."""

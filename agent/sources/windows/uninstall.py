@@ -14,7 +14,7 @@ import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
-from agent.sources.windows.registry import (
+from agent.windows_registry.reader import (
     KeyNotFound,
     RegistryAccessError,
     RegistryReader,
@@ -235,7 +235,7 @@ class UninstallSource(Source):
         return is_windows()
 
     def collect(self) -> SourceResult:
-        from agent.sources.windows.registry import WinregReader
+        from agent.windows_registry.reader import WinregReader
 
         result = SourceResult()
         native = WinregReader("64")
@@ -267,7 +267,7 @@ class UninstallSource(Source):
         sid: str, folder: str, user: str, codes: Dict[str, str], result: SourceResult
     ) -> List[Tuple[str, SoftwareItem]]:
         """A user who is not logged on: their NTUSER.DAT is read as a file, never loaded."""
-        from agent.sources.windows.hive import HiveReader
+        from agent.windows_registry.hive import HiveReader
 
         path = os.path.join(os.path.expandvars(folder), "NTUSER.DAT")
         try:
@@ -299,7 +299,7 @@ def collect_from_exports(paths: Iterable[str], encoding: Optional[str] = None) -
     x64 only when the exports show a WOW6432Node (proof of 64-bit Windows). A malformed file is
     reported in `errors` with its line, and the other files are still read.
     """
-    from agent.sources.windows.regfile import RegFileError, RegFileReader
+    from agent.windows_registry.regfile import RegFileError, RegFileReader
 
     result = SourceResult()
     reader = RegFileReader()

@@ -12,7 +12,7 @@ import os
 from typing import Optional
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
-from agent.sources.plist import PlistError, load_plist_dict
+from agent.sources.macos.plist import PlistError, load_plist_dict
 
 SOURCE = "pkgutil"
 RECEIPTS = "var/db/receipts"

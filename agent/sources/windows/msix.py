@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
-from agent.sources.windows.registry import (
+from agent.windows_registry.reader import (
     KeyNotFound,
     RegistryAccessError,
     RegistryReader,
@@ -272,8 +272,8 @@ class MsixSource(Source):
         return is_windows()
 
     def collect(self) -> SourceResult:
-        from agent.sources.windows.registry import WinregReader
         from agent.sources.windows.uninstall import user_names
+        from agent.windows_registry.reader import WinregReader
 
         reader = WinregReader("64")
         try:

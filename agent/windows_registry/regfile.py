@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
-from agent.sources.windows.registry import (
+from agent.windows_registry.reader import (
     REG_BINARY,
     REG_DWORD,
     REG_EXPAND_SZ,

@@ -13,7 +13,7 @@ import os
 import struct
 from typing import Dict, Iterator, List, Tuple
 
-from agent.sources.windows.registry import (
+from agent.windows_registry.reader import (
     KeyNotFound,
     RegistryAccessError,
     RegistryReader,

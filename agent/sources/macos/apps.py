@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, List, Optional, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
-from agent.sources.plist import PlistError, load_plist_dict
+from agent.sources.macos.plist import PlistError, load_plist_dict
 
 SOURCE = "macos-app"
 SYSTEM_FOLDERS = ("Applications", "System/Applications")

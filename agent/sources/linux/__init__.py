@@ -1,0 +1,1 @@
+"""Linux package databases and application stores: dpkg, rpm, snap, flatpak."""

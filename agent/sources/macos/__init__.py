@@ -1,0 +1,1 @@
+"""macOS software: application bundles, pkgutil receipts, and the plist reader they share."""
