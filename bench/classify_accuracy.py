@@ -8,9 +8,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from server.catalog.evaluation import load_eval, score
-from server.catalog.loader import load_catalog
-from server.catalog.policy import Classifier
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from server.catalog.loader import load_catalog  # noqa: E402
+from server.catalog.policy import Classifier  # noqa: E402
+from tests.support.catalog_eval import load_eval, score  # noqa: E402
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "catalog" / "eval"
 OFFICE_MACHINE = "windows-office-ru"

@@ -31,7 +31,7 @@ from typing import Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server import synthetic  # noqa: E402
+from tests.support import synthetic_fleet as synthetic  # noqa: E402
 
 ENDPOINTS = [("summary", "/summary", 0.5), ("vendors", "/vendors", 0.5), ("products", "/products", 0.5),
              ("trend", "/trend", 0.5), ("foreign-hosts", "/foreign-hosts", None), ("unknown", "/unknown", None),

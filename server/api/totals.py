@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from server import totals
 from server.api.deps import Admin, admin, get_engine
 from server.api.errors import ApiError
-from server.cli.output import render_csv
+from server.render import render_csv
 from server.store import classify, queries
 
 router = APIRouter(prefix="/api/v1/admin", tags=["totals"])

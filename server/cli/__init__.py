@@ -20,23 +20,23 @@ from server.cli.catalog import register as register_catalog  # noqa: E402
 
 register_catalog(app)
 
-from server.cli.collector import register as register_collector  # noqa: E402
-from server.cli.inventory import register as register_inventory  # noqa: E402
+from server.cli.database.collector import register as register_collector  # noqa: E402
+from server.cli.remote.inventory import register as register_inventory  # noqa: E402
 
 register_collector(app)
 register_inventory(app)
 
-from server.cli.imports import register as register_imports  # noqa: E402
+from server.cli.database.imports import register as register_imports  # noqa: E402
 
 register_imports(app)
 
-from server.cli.report import register as register_report  # noqa: E402
+from server.cli.remote.report import register as register_report  # noqa: E402
 
 register_report(app)
 
 from server.cli.catalog import catalog_app  # noqa: E402
-from server.cli.reclassify import register as register_reclassify  # noqa: E402
-from server.cli.totals import register as register_totals  # noqa: E402
+from server.cli.database.reclassify import register as register_reclassify  # noqa: E402
+from server.cli.remote.totals import register as register_totals  # noqa: E402
 
 register_totals(app)
 register_reclassify(catalog_app)

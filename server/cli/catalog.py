@@ -12,7 +12,7 @@ from typing import List, Optional
 import typer
 
 from server.catalog.describe import describe
-from server.cli.output import OutputFormat, render
+from server.render import OutputFormat, render
 
 catalog_app = typer.Typer(help="Inspect and validate the software catalog (shipped plus local files).",
                           no_args_is_help=True)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from server.catalog.evaluation import load_eval, score
 from server.catalog.loader import load_catalog
 from server.catalog.policy import Classifier
 from server.catalog.taxonomy import COUNTRIES
+from tests.support.catalog_eval import load_eval, score
 
 EVAL_DIR = Path(__file__).with_name("eval")
 ACCURACY_FLOOR = 0.95

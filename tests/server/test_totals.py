@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from server import synthetic, totals
+from server import totals
 from server.catalog.cache import load_index
 from server.catalog.policy import Classifier
 from server.store import aggregates, classify
@@ -18,6 +18,7 @@ from server.store.credentials import remove_host
 from server.store.db import write_transaction
 from server.store.ingest import ingest_report, parse_report
 from server.store.tables import class_daily, class_totals, flag_daily, host_classes, host_tags, host_totals
+from tests.support import synthetic_fleet as synthetic
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)

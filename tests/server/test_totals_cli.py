@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from server import synthetic
 from server.cli import app as cli
-from server.cli.totals import sparkline
+from server.cli.remote.totals import sparkline
 from server.store.db import utcnow
 from server.store.ingest import ingest_report, parse_report
 from server.store.tables import hosts
+from tests.support import synthetic_fleet as synthetic
 
 runner = CliRunner()
 FLEET = 10

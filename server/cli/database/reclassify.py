@@ -8,9 +8,9 @@ from typing import Dict, List, Optional
 import typer
 
 from server.cli.catalog import CatalogDirOption
-from server.cli.client import fail
-from server.cli.collector import DataDirOption, DbOption, _engine
-from server.cli.output import render_table
+from server.cli.database.collector import DataDirOption, DbOption, _engine
+from server.cli.remote.client import fail
+from server.render import render_table
 
 SHOWN_CHANGES = 10
 

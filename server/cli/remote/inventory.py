@@ -7,8 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.client import ApiClient, ServerOption, TokenOption
-from server.cli.output import OutputFormat, render
+from server.cli.remote.client import ApiClient, ServerOption, TokenOption
+from server.render import OutputFormat, render
 
 OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
 ID_SHOWN = 12  # id characters in the hosts table; enough to be unique in any real fleet

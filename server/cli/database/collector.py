@@ -11,8 +11,8 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.client import fail
-from server.cli.output import OutputFormat, render
+from server.cli.remote.client import fail
+from server.render import OutputFormat, render
 
 DbOption = typer.Option(
     None, "--db", envvar="FOOTPRINT_DB", help="postgresql://user@host/db (default: embedded SQLite)."

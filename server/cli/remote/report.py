@@ -11,8 +11,8 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.client import ApiClient, ServerOption, TokenOption, fail
-from server.cli.totals import OsOption, SeenWithinOption, StaleDaysOption, TagOption, filter_params
+from server.cli.remote.client import ApiClient, ServerOption, TokenOption, fail
+from server.cli.remote.totals import OsOption, SeenWithinOption, StaleDaysOption, TagOption, filter_params
 
 
 class ReportFormat(str, Enum):

@@ -12,9 +12,9 @@ from typing import Dict, List, Optional, Sequence
 
 import typer
 
-from server.cli.client import ApiClient, ServerOption, TokenOption, fail
-from server.cli.inventory import SHORT_GROUPS, OutputOption, _first_and_more, _tag_filters
-from server.cli.output import OutputFormat, render, render_table
+from server.cli.remote.client import ApiClient, ServerOption, TokenOption, fail
+from server.cli.remote.inventory import SHORT_GROUPS, OutputOption, _first_and_more, _tag_filters
+from server.render import OutputFormat, render, render_table
 
 TagOption = typer.Option([], "--tag", help="KEY=VALUE, e.g. dept=finance (repeatable, all must match).")
 OsOption = typer.Option(None, "--os", help="OS family (linux, windows, macos) or distribution id (astra).")

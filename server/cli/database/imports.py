@@ -11,8 +11,8 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.collector import DataDirOption, DbOption, parse_tags
-from server.cli.collector import _engine as collector_engine
+from server.cli.database.collector import DataDirOption, DbOption, parse_tags
+from server.cli.database.collector import _engine as collector_engine
 
 PROGRESS_FROM = 20  # files: smaller batches finish before a progress bar would tell anything
 
