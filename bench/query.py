@@ -52,13 +52,14 @@ class Fleet:
 
     def title(self, name: str, version: str, source: str, publisher: str, arch: str, package_id: str = "",
               packager: str = "") -> int:
-        from server.store.tables import title_key
+        from server.store.tables import name_key, title_key
 
         key = (name, version, source, publisher, arch, package_id)
         if key not in self.titles:
             self.titles[key] = len(self.titles) + 1
             self.names[self.titles[key]] = name
-            self.title_rows.append({"id": self.titles[key], "title_key": title_key(*key), "name": name,
+            self.title_rows.append({"id": self.titles[key], "title_key": title_key(*key),
+                                    "name_key": name_key(name, source, publisher), "name": name,
                                     "version": version, "source": source, "publisher": publisher, "arch": arch,
                                     "package_id": package_id or None, "packager": packager or None,
                                     "first_seen": self.now - timedelta(days=365)})

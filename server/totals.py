@@ -16,7 +16,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import Connection, and_, exists, false, func, or_, select
 
-from server.store.aggregates import GROUP_COLUMNS, _daily_from_events
+from server.store.aggregates import GROUP_COLUMNS, _daily_from_events, unknown_links
 from server.store.tables import (
     class_daily,
     class_totals,
@@ -29,6 +29,7 @@ from server.store.tables import (
     hosts,
     software_titles,
     title_classes,
+    unknown_names,
 )
 
 GROUPS = tuple(GROUP_COLUMNS)
@@ -242,16 +243,6 @@ def _vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[in
     return found
 
 
-def _current_host(conn: Connection, f: HostFilter, host_id):
-    """`host_id` is a current host of `f`, as an IN list of the kept or NOT IN of the left-out hosts, whichever
-    is shorter (a join with `hosts` would look every row's host up)."""
-    kept = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
-    stored = conn.execute(select(func.count()).select_from(hosts)).scalar_one()
-    if kept <= stored - kept:
-        return host_id.in_(select(hosts.c.id).where(f.current()))
-    return host_id.not_in(select(hosts.c.id).where(~func.coalesce(f.current(), false())))
-
-
 def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), category: Optional[str] = None,
              country: Optional[str] = None, counts=None, info=None, with_versions: bool = True,
              alternatives=None) -> List[dict]:
@@ -350,21 +341,54 @@ def host_items(conn: Connection, host_id: str, alternatives=None) -> List[dict]:
 
 
 def unknown_titles(conn: Connection, f: HostFilter, limit: int = 100) -> List[dict]:
-    """`footprint unknown`: unclassified titles by number of current hosts — the catalog's curation queue."""
+    """`footprint unknown`: unclassified titles by number of current hosts — the catalog's curation queue.
+
+    From the maintained `unknown_names` minus the hosts left out, or from the kept hosts' links when those
+    are fewer (the same choice as `class_counts`); versions are counted for the listed names only.
+    """
+    kept = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
+    stored = conn.execute(select(func.count()).select_from(host_totals)).scalar_one()
+    u = unknown_names.c
+    if kept <= stored - kept:
+        links = unknown_links().where(host_software.c.host_id.in_(select(hosts.c.id).where(f.current())))
+        counted = links.subquery()
+        per_name = (select(counted.c.name_key, func.count(func.distinct(counted.c.host_id)).label("hosts"),
+                           func.count().label("installs")).group_by(counted.c.name_key).subquery())
+        top = (select(u.name_key, u.name, u.source, u.publisher, per_name.c.hosts, per_name.c.installs)
+               .join(per_name, per_name.c.name_key == u.name_key))
+        hosts_, installs = per_name.c.hosts, per_name.c.installs
+    else:
+        left_out = select(hosts.c.id).where(~func.coalesce(f.current(), false()))
+        counted = unknown_links().where(host_software.c.host_id.in_(left_out)).subquery()
+        off = (select(counted.c.name_key, func.count(func.distinct(counted.c.host_id)).label("hosts"),
+                      func.count().label("installs")).group_by(counted.c.name_key).subquery())
+        hosts_ = (u.hosts - func.coalesce(off.c.hosts, 0)).label("hosts")
+        installs = (u.installs - func.coalesce(off.c.installs, 0)).label("installs")
+        top = (select(u.name_key, u.name, u.source, u.publisher, hosts_, installs)
+               .outerjoin(off, off.c.name_key == u.name_key))
+    rows = conn.execute(top.where(hosts_ > 0).order_by(hosts_.desc(), u.name).limit(limit)).mappings().all()
+    versions = _unknown_versions(conn, f, [r["name_key"] for r in rows])
+    return [{"name": r["name"], "source": r["source"], "publisher": r["publisher"], "hosts": r["hosts"],
+             "installs": int(r["installs"]), "versions": versions.get(r["name_key"], 0)} for r in rows]
+
+
+def _unknown_versions(conn: Connection, f: HostFilter, keys: List[str]) -> Dict[str, int]:
+    """Distinct versions of these unknown names installed on a current host (each probe stops at its first)."""
     t = software_titles.c
-    unknown = (select(title_classes.c.title_id).join(classes, classes.c.id == title_classes.c.class_id)
-               .where(classes.c.grp == "unknown", classes.c.os_component.is_(False)))
-    query = (
-        select(t.name, t.source, t.publisher, func.count(func.distinct(host_software.c.host_id)).label("hosts"),
-               func.count().label("installs"), func.count(func.distinct(t.version)).label("versions"))
-        .select_from(software_titles)
-        .join(host_software, host_software.c.title_id == software_titles.c.id)
-        .where(t.id.in_(unknown), _current_host(conn, f, host_software.c.host_id))
-        .group_by(t.name, t.source, t.publisher)
-        .order_by(func.count(func.distinct(host_software.c.host_id)).desc(), t.name)
-        .limit(limit)
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    on_current = (select(host_software.c.title_id).join(hosts, hosts.c.id == host_software.c.host_id)
+                  .where(host_software.c.title_id == t.id, f.current()).exists())
+    found: Dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        query = (
+            select(t.name_key, func.count(func.distinct(t.version)))
+            .join(title_classes, title_classes.c.title_id == t.id)
+            .join(classes, classes.c.id == title_classes.c.class_id)
+            .where(t.name_key.in_(keys[start:start + 500]), classes.c.grp == "unknown",
+                   classes.c.os_component.is_(False), on_current)
+            .group_by(t.name_key)
+        )
+        found.update(conn.execute(query).all())
+    return found
 
 
 def export_rows(conn: Connection, f: HostFilter) -> Iterable[dict]:

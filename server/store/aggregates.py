@@ -1,9 +1,10 @@
 """Totals maintained as reports arrive, so the admin's questions never scan every install.
 
 Per host: installs per class (`host_classes`) and per group (`host_totals`). Over the fleet: the sum per
-class (`class_totals`), and per day the change in installs and in hosts having each class (`class_daily`)
-or any foreign software (`flag_daily`), from which a trend is a running sum. `rebuild` derives the same
-tables from the stored links and events (after a reclassification); a test holds the two paths equal.
+class (`class_totals`), the hosts and installs per name of the unknown titles (`unknown_names`), and per
+day the change in installs and in hosts having each class (`class_daily`) or any foreign software
+(`flag_daily`), from which a trend is a running sum. `rebuild` derives the same tables from the stored
+links and events (after a reclassification); a test holds the two paths equal.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Dict, Optional, Tuple
 
-from sqlalchemy import Connection, and_, case, delete, func, literal, select, union_all
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, literal, select, union_all
 
 from server.store.tables import (
     class_daily,
@@ -26,9 +27,13 @@ from server.store.tables import (
     hosts,
     os_events,
     software_events,
+    software_titles,
     title_classes,
+    unknown_names,
 )
 from server.store.upsert import insert_for
+
+CHUNK = 500  # ids per IN (…) list
 
 GROUP_COLUMNS = {
     "domestic": "domestic",
@@ -108,8 +113,68 @@ def refresh_host(conn: Connection, host_id: str, at: datetime) -> None:
     _apply(conn, host_id, old, new, dict(old_totals) if old_totals else None, totals, day_of(at))
 
 
+def unknown_links(host_id=None):
+    """host_software rows whose title is classified unknown (not an OS component), with the title's name_key."""
+    query = (
+        select(host_software.c.host_id, host_software.c.title_id, software_titles.c.name_key)
+        .join(software_titles, software_titles.c.id == host_software.c.title_id)
+        .join(title_classes, title_classes.c.title_id == host_software.c.title_id)
+        .join(classes, classes.c.id == title_classes.c.class_id)
+        .where(classes.c.grp == "unknown", classes.c.os_component.is_(False))
+    )
+    return query if host_id is None else query.where(host_software.c.host_id == host_id)
+
+
+def count_unknown(conn: Connection, host_id: str, changes: Dict[int, int], first: bool) -> None:
+    """After a host's links changed by `changes` (title id → links added, negative when removed): bring the
+    hosts and installs of the unknown names it touched along."""
+    ids = [t for t, d in changes.items() if d]
+    names: Dict[str, list] = {}  # name_key → [name, source, publisher, installs delta]
+    t = software_titles.c
+    for start in range(0, len(ids), CHUNK):
+        query = (
+            select(t.id, t.name_key, t.name, t.source, t.publisher)
+            .join(title_classes, title_classes.c.title_id == t.id)
+            .join(classes, classes.c.id == title_classes.c.class_id)
+            .where(t.id.in_(ids[start:start + CHUNK]), classes.c.grp == "unknown",
+                   classes.c.os_component.is_(False))
+        )
+        for title_id, key, name, source, publisher in conn.execute(query):
+            names.setdefault(key, [name, source, publisher, 0])[3] += changes[title_id]
+    if not names:
+        return
+    keys = sorted(names)
+    after: Dict[str, int] = dict.fromkeys(keys, 0)
+    if first:
+        after.update((k, names[k][3]) for k in keys)
+    else:
+        links = unknown_links(host_id).subquery()
+        for start in range(0, len(keys), CHUNK):
+            query = (select(links.c.name_key, func.count()).where(links.c.name_key.in_(keys[start:start + CHUNK]))
+                     .group_by(links.c.name_key))
+            after.update(conn.execute(query).all())
+    rows = []
+    for key in keys:
+        name, source, publisher, d_installs = names[key]
+        d_hosts = int(after[key] > 0) - int(after[key] - d_installs > 0)
+        if d_installs or d_hosts:
+            rows.append({"name_key": key, "name": name, "source": source, "publisher": publisher,
+                         "hosts": d_hosts, "installs": d_installs})
+    if rows:
+        stmt = insert_for(conn, unknown_names)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["name_key"], set_={
+            "hosts": unknown_names.c.hosts + stmt.excluded.hosts,
+            "installs": unknown_names.c.installs + stmt.excluded.installs}), rows)
+
+
 def forget_host(conn: Connection, host_id: str) -> None:
     """Before a host is deleted: take it out of the fleet sums and out of every day it changed."""
+    links = unknown_links(host_id).subquery()
+    own = conn.execute(select(links.c.name_key, func.count()).group_by(links.c.name_key)).all()
+    if own:
+        stmt = (unknown_names.update().where(unknown_names.c.name_key == bindparam("key"))
+                .values(hosts=unknown_names.c.hosts - 1, installs=unknown_names.c.installs - bindparam("n")))
+        conn.execute(stmt, [{"key": k, "n": n} for k, n in sorted(own)])
     old = dict(conn.execute(
         select(host_classes.c.class_id, host_classes.c.installs).where(host_classes.c.host_id == host_id)
     ).all())
@@ -222,7 +287,7 @@ def _daily_from_events(conn: Connection, host_id: str | None = None, host_ids=No
 
 def rebuild(conn: Connection) -> None:
     """Derive every maintained table again from host_software, software_events and title_classes."""
-    for table in (class_daily, flag_daily, class_totals, host_classes, host_totals):
+    for table in (class_daily, flag_daily, class_totals, host_classes, host_totals, unknown_names):
         conn.execute(delete(table))
     links = _links()
     per_host = (
@@ -237,6 +302,7 @@ def rebuild(conn: Connection) -> None:
         .group_by(host_classes.c.class_id),
     ))
     _rebuild_host_totals(conn)
+    _rebuild_unknown_names(conn)
     class_deltas, flag_deltas = _daily_from_events(conn)
     rows = [{"day": d, "class_id": c, "d_installs": a, "d_hosts": b} for (d, c), (a, b) in class_deltas.items()]
     if rows:
@@ -244,6 +310,19 @@ def rebuild(conn: Connection) -> None:
     rows = [{"day": d, "flag": f, "d_hosts": v} for (d, f), v in flag_deltas.items()]
     if rows:
         conn.execute(flag_daily.insert(), rows)
+
+
+def _rebuild_unknown_names(conn: Connection) -> None:
+    links = unknown_links().subquery()
+    t = software_titles.c
+    per_name = (
+        select(links.c.name_key, func.max(t.name), func.max(t.source), func.max(t.publisher),
+               func.count(func.distinct(links.c.host_id)), func.count())
+        .join(software_titles, software_titles.c.id == links.c.title_id)
+        .group_by(links.c.name_key)
+    )
+    conn.execute(unknown_names.insert().from_select(
+        ["name_key", "name", "source", "publisher", "hosts", "installs"], per_name))
 
 
 def _rebuild_host_totals(conn: Connection) -> None:

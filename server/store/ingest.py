@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Dict, List, Optional, Tuple
@@ -25,6 +26,7 @@ from server.store.tables import (
     host_os,
     host_software,
     hosts,
+    name_key,
     os_events,
     raw_reports,
     reports_seen,
@@ -194,6 +196,9 @@ def _apply_software(
     events += [_event(host_id, t, u, "remove", report, False) for t, u in gone]
     if events:
         bulk_insert(conn, software_events, events)
+    changes: Dict[int, int] = Counter(r["title_id"] for r in added)
+    changes.update({t: -n for t, n in Counter(t for t, _ in gone).items()})
+    aggregates.count_unknown(conn, host_id, changes, first)
     return len(added), len(gone), len(wanted)
 
 
@@ -287,6 +292,7 @@ def _existing_titles(conn: Connection, keys: List[str]) -> Dict[str, int]:
 def _title_row(key: str, item: SoftwareItem, seen_at: datetime) -> dict:
     return {
         "title_key": key,
+        "name_key": name_key(item.name, item.source, item.publisher),
         "name": item.name,
         "version": item.version,
         "source": item.source,

@@ -129,8 +129,11 @@ software_titles = Table(
     Column("team_id", String(32)),
     Column("packager", String(512)),
     _ts("first_seen", nullable=False),
+    # name_key(name, source, publisher): the titles `footprint unknown` lists as one line, whatever the version
+    Column("name_key", String(64)),  # always set; nullable only because SQLite cannot add NOT NULL in place
     Index(None, "name"),
     Index(None, "source", "name"),
+    Index(None, "name_key"),
 )
 
 host_software = Table(
@@ -222,6 +225,11 @@ def title_key(
     """The identity of a distinct title: SHA-256 over its six fields, NUL-separated."""
     parts = (name, version, source, publisher or "", arch or "", package_id or "")
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def name_key(name: str, source: str, publisher: str | None) -> str:
+    """The identity of a title whatever its version, arch or id: SHA-256 over name, source and publisher."""
+    return hashlib.sha256("\0".join((name, source, publisher or "")).encode("utf-8")).hexdigest()
 
 # --- Classification and maintained totals (docs/architecture.md, "Totals") ---
 
@@ -326,6 +334,20 @@ flag_daily = Table(
     Column("day", String(10), primary_key=True),
     Column("flag", String(32), primary_key=True),  # hosts | foreign | foreign-proprietary
     Column("d_hosts", Integer, nullable=False, server_default="0"),
+)
+
+# Maintained over every stored host: per name_key of the titles classified unknown (not OS components), the
+# hosts having any of them and their installs — `footprint unknown` without reading every unknown install.
+unknown_names = Table(
+    "unknown_names",
+    metadata,
+    Column("name_key", String(64), primary_key=True),
+    Column("name", String(512), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("publisher", String(512)),
+    Column("hosts", Integer, nullable=False, server_default="0"),
+    Column("installs", BigInteger, nullable=False, server_default="0"),
+    Index(None, "hosts"),
 )
 
 # What the stored classification was computed with: catalog fingerprint and home countries.

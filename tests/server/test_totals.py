@@ -17,7 +17,15 @@ from server.store import aggregates, classify
 from server.store.credentials import remove_host
 from server.store.db import write_transaction
 from server.store.ingest import ingest_report, parse_report
-from server.store.tables import class_daily, class_totals, flag_daily, host_classes, host_tags, host_totals
+from server.store.tables import (
+    class_daily,
+    class_totals,
+    flag_daily,
+    host_classes,
+    host_tags,
+    host_totals,
+    unknown_names,
+)
 from tests.support import synthetic_fleet as synthetic
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -125,7 +133,8 @@ def _maintained(conn):
             rows(class_totals, [class_totals.c.class_id]),
             rows(host_totals, [host_totals.c.host_id]),
             rows(class_daily, [class_daily.c.day, class_daily.c.class_id]),
-            rows(flag_daily, [flag_daily.c.day, flag_daily.c.flag])]
+            rows(flag_daily, [flag_daily.c.day, flag_daily.c.flag]),
+            rows(unknown_names, [unknown_names.c.name_key])]
 
 
 def test_maintained_aggregates_equal_a_rebuild_from_links_and_events(engine, fleet):
@@ -137,6 +146,52 @@ def test_maintained_aggregates_equal_a_rebuild_from_links_and_events(engine, fle
         after = _maintained(conn)
     assert before == after
     assert all(before), "every maintained table has rows"
+
+
+def _unknown_from_reports(reports) -> dict:
+    """`footprint unknown` computed in the test from the reports: hosts, installs, versions per name."""
+    classifier = Classifier(load_index([]), ("RU",))
+    found: dict = {}
+    for report in reports:
+        for item in report["software"]:
+            c = classifier.classify(item)
+            if c.group != "unknown" or c.os_component:
+                continue
+            entry = found.setdefault((item["name"], item["source"], item.get("publisher")), [set(), 0, set()])
+            entry[0].add(report["host"]["id"])
+            entry[1] += 1
+            entry[2].add(item["version"])
+    return {k: (len(h), n, len(v)) for k, (h, n, v) in found.items()}
+
+
+def _unknown_listed(conn, f) -> dict:
+    rows = totals.unknown_titles(conn, f, limit=100_000)
+    assert [r["hosts"] for r in rows] == sorted((r["hosts"] for r in rows), reverse=True)
+    return {(r["name"], r["source"], r["publisher"]): (r["hosts"], r["installs"], r["versions"]) for r in rows}
+
+
+def test_unknown_counts_hosts_installs_and_versions_per_name(engine, fleet):
+    """A second version and a per-user copy of an unknown title on one host: one host, three installs."""
+    classifier = Classifier(load_index([]), ("RU",))
+    host = next(r for r in fleet if r["host"]["os"]["family"] == "windows")
+    item = next(i for i in host["software"] if classifier.classify(i).group == "unknown")
+    newer = dict(host, software=host["software"] + [dict(item, version="99.1"),
+                                                     dict(item, scope="user", user="alice")])
+    fleet[fleet.index(host)] = newer
+    _send(engine, newer, NOW - timedelta(minutes=30))
+    expected = _unknown_from_reports(fleet)
+    assert expected[(item["name"], item["source"], item.get("publisher"))][1:] == (3, 2)
+    with engine.connect() as conn:
+        assert _unknown_listed(conn, _filter()) == expected
+        finance = [r for i, r in enumerate(fleet) if i % 3 == 0]
+        assert _unknown_listed(conn, _filter(tags=(("dept", "finance"),))) == _unknown_from_reports(finance)
+    remove_host(engine, newer["host"]["id"])  # revoked, still counted in unknown_names: subtracted as left out
+    with engine.connect() as conn:
+        assert _unknown_listed(conn, _filter()) == _unknown_from_reports([r for r in fleet if r is not newer])
+    with write_transaction(engine) as conn:
+        maintained = _maintained(conn)
+        aggregates.rebuild(conn)
+        assert _maintained(conn) == maintained
 
 
 def test_trend_shows_the_zoom_removal_and_counts_hosts(engine, fleet):
