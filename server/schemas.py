@@ -91,6 +91,21 @@ class Network(_Model):
     interfaces: List[Interface] = Field(default_factory=list, max_length=MAX_INTERFACES)
 
 
+class Provenance(_Model):
+    """Where a package came from: the apt archive carrying its version, or the rpm key, vendor and dnf repository."""
+
+    origin: Optional[Name] = None  # apt Release Origin ("Debian", "Google LLC"), or "local"
+    label: Optional[Name] = None
+    suite: Optional[Name] = None
+    site: Optional[Name] = None  # archive host, e.g. deb.debian.org
+    component: Optional[Name] = None
+    signing_key: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]] = None
+    vendor: Optional[Name] = None
+    packager: Optional[Name] = None
+    distribution: Optional[Name] = None
+    repository: Optional[Name] = None  # dnf repo id: fedora, updates, rpmfusion-free, copr:...
+
+
 class SoftwareItem(_Model):
     name: _text(512, 1)
     version: Name
@@ -103,6 +118,7 @@ class SoftwareItem(_Model):
     user: Optional[Name] = None
     location: Optional[Path] = None
     extra: Extra = Field(default_factory=dict, max_length=MAX_EXTRA_KEYS)
+    provenance: Optional[Provenance] = None
 
 
 class AgentInfo(_Model):

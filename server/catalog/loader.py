@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import re
@@ -26,12 +27,20 @@ _MSIX_PUBLISHER_ID = re.compile(r"[a-z0-9]{13}")
 _LEADING_WILDCARD = re.compile(r"[(^?:]*(?:\.|\\[wWsSd]|\[[^\]]*\])[*+]")
 _ESCAPE = re.compile(r"\\.")
 _BUNDLE_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9_-]+)+(?:\.\*)?")
+_SIGNING_KEY = re.compile(r"[0-9a-f]{16}")
+_SITE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+_LIST_NAME = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
+PACKAGE_LISTS = "packages"  # <catalog dir>/packages/<name>.txt.gz: names a distribution's archive ships
 
 VENDOR_KEYS = {
     "id": str, "name": str, "legal_name": str, "country": str, "parent": str, "aliases": list,
     "publisher_patterns": list, "team_ids": list, "msix_publisher_ids": list, "distribution": str,
-    "distribution_maintainers": list, "source": str, "checked": str, "note": str,
+    "distribution_maintainers": list, "source": str, "checked": str, "note": str, "not_from": list, "license": str,
+    "archive_origins": list, "archive_sites": list, "signing_keys": list, "repositories": list,
+    "provenance_source": str, "package_names": list,
 }
+# Provenance evidence (docs/catalog-format.md, "Archives and signing keys"): needs `provenance_source`.
+PROVENANCE_KEYS = ("archive_origins", "archive_sites", "signing_keys", "repositories")
 PRODUCT_KEYS = {
     "id": str, "vendor": str, "name": str, "category": str, "license": str, "register": str,
     "register_source": str, "alternatives": list, "match": dict, "source": str, "checked": str, "note": str,
@@ -75,6 +84,14 @@ class Vendor:
     source: str = ""
     checked: str = ""
     note: str = ""
+    not_from: list[str] = field(default_factory=list)  # country unknown, but research rules these countries out
+    license: str = ""  # "open-source": every product it publishes is, so a vendor-only match is too
+    archive_origins: list[str] = field(default_factory=list)  # apt Release `Origin` values
+    archive_sites: list[str] = field(default_factory=list)  # archive hosts (and their subdomains)
+    signing_keys: list[str] = field(default_factory=list)  # rpm signing key ids, 16 lowercase hex
+    repositories: list[str] = field(default_factory=list)  # regexes, fullmatch on the dnf/yum repository id
+    provenance_source: str = ""  # public page supporting the archive and key claims
+    package_names: list[str] = field(default_factory=list)  # lists of names the distribution's archive ships
     file: str = ""
 
 
@@ -104,6 +121,7 @@ class Catalog:
     problems: list[Problem]
     files: list[Path]
     fingerprint: str = ""  # hash of the files' contents: stored classifications older than it are stale
+    package_names: dict[str, frozenset[str]] = field(default_factory=dict)  # list name -> package names
 
     def country_of(self, vendor_id: str) -> str:
         """The effective country: the top parent's where `parent` is set ("" for a broken chain)."""
@@ -113,6 +131,15 @@ class Catalog:
             seen.add(vendor.id)
             vendor = self.vendors.get(vendor.parent)
         return vendor.country if vendor else ""
+
+    def not_from_of(self, vendor_id: str) -> tuple[str, ...]:
+        """Countries the research rules out for a vendor whose country is unknown (through the top parent)."""
+        seen: set[str] = set()
+        vendor = self.vendors.get(vendor_id)
+        while vendor and vendor.parent and vendor.id not in seen:
+            seen.add(vendor.id)
+            vendor = self.vendors.get(vendor.parent)
+        return tuple(vendor.not_from) if vendor and not vendor.country else ()
 
 
 def local_dirs_from_env() -> list[Path]:
@@ -167,9 +194,37 @@ def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = 
     for directory in local_dirs:
         if not Path(directory).is_dir():
             problems.append(Problem(str(directory), "", "local catalog directory does not exist"))
-    catalog = Catalog(vendors, products, problems, [p for p, _ in files], digest.hexdigest()[:16])
+    names = _package_lists(vendors, [*reversed(local_dirs), Path(shipped_dir or DATA_DIR)], digest, problems)
+    catalog = Catalog(vendors, products, problems, [p for p, _ in files], digest.hexdigest()[:16], names)
     _check_references(catalog)
     return catalog
+
+
+def package_list_path(directory: Path, name: str) -> Path:
+    return Path(directory) / PACKAGE_LISTS / f"{name}.txt.gz"
+
+
+def _package_lists(vendors: dict[str, Vendor], dirs: Sequence[Path], digest, problems: list[Problem]):
+    """The package-name lists the vendors name, from the first directory that has each (local ones first)."""
+    found: dict[str, frozenset[str]] = {}
+    for vendor in vendors.values():
+        for name in vendor.package_names:
+            if name in found or not _LIST_NAME.fullmatch(name):
+                continue
+            path = next((package_list_path(d, name) for d in dirs if package_list_path(d, name).is_file()), None)
+            if path is None:
+                problems.append(Problem(vendor.file, f"vendor {vendor.id!r}", f"package list {name!r} not found "
+                                        f"(expected {PACKAGE_LISTS}/{name}.txt.gz beside the catalog files)"))
+                continue
+            try:
+                raw = path.read_bytes()
+                text = gzip.decompress(raw).decode("utf-8")
+            except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as exc:
+                problems.append(Problem(_display_path(path), "", f"cannot be read as a gzip text file: {exc}"))
+                continue
+            digest.update(f"list/{name}\0{len(raw)}\0".encode() + raw)
+            found[name] = frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+    return found
 
 
 def _display_path(path: Path) -> str:
@@ -202,7 +257,7 @@ def _fields(raw: Any, kind: str, allowed: dict, name: str, index: int, problems:
             problems.append(Problem(name, label, f"missing required key {key!r}"))
     if values.get("id") and not _SLUG.fullmatch(values["id"]):
         problems.append(Problem(name, label, "id must be a lowercase slug [a-z0-9-]"))
-    for key in ("source", "register_source"):
+    for key in ("source", "register_source", "provenance_source"):
         if values.get(key) and not _URL.fullmatch(values[key]):
             problems.append(Problem(name, label, f"{key!r} must be an http(s) URL, got {values[key]!r}"))
     if values.get("checked") and not _DATE.fullmatch(values["checked"]):
@@ -237,7 +292,39 @@ def _vendor(raw: Any, name: str, index: int, problems: list[Problem]) -> Vendor 
             _check_pattern(pattern, key, "search", name, label, problems)
     if values.get("distribution_maintainers") and not values.get("distribution"):
         problems.append(Problem(name, label, "'distribution_maintainers' needs 'distribution' (the OS product id)"))
+    if values.get("package_names") and not values.get("distribution"):
+        problems.append(Problem(name, label, "'package_names' needs 'distribution' (the OS product id)"))
+    _check_provenance(values, name, label, problems)
     return Vendor(**values, file=name)
+
+
+def _check_provenance(values: dict, name: str, label: str, problems: list[Problem]) -> None:
+    """not_from, license, archive origins/sites, signing keys, repositories and package lists of one vendor."""
+    for code in values.get("not_from", []):
+        if code not in COUNTRIES:
+            problems.append(Problem(name, label, f"not_from {code!r} is not an ISO 3166-1 alpha-2 code"))
+    if values.get("not_from") and values.get("country"):
+        problems.append(Problem(name, label, "'not_from' is for a vendor whose country is unknown; drop it or "
+                                "'country'"))
+    if values.get("license") and values["license"] not in LICENSES:
+        problems.append(Problem(name, label, f"license {values['license']!r} must be one of: " + ", ".join(LICENSES)))
+    for key in values.get("signing_keys", []):
+        if not _SIGNING_KEY.fullmatch(key):
+            problems.append(Problem(name, label, f"signing key {key!r} is not a key id of 16 lowercase hex digits"))
+    for site in values.get("archive_sites", []):
+        if not _SITE.fullmatch(site):
+            problems.append(Problem(name, label, f"archive site {site!r} is not a lowercase host name"))
+    for origin in values.get("archive_origins", []):
+        if not origin.strip() or origin.strip().lower() == "local":
+            problems.append(Problem(name, label, f"archive origin {origin!r} cannot identify an archive"))
+    for pattern in values.get("repositories", []):
+        _check_pattern(pattern, "repositories", "repository", name, label, problems)
+    for list_name in values.get("package_names", []):
+        if not _LIST_NAME.fullmatch(list_name):
+            problems.append(Problem(name, label, f"package list name {list_name!r} must be lowercase [a-z0-9.-]"))
+    if any(values.get(k) for k in PROVENANCE_KEYS) and not values.get("provenance_source"):
+        problems.append(Problem(name, label, "archive origins, sites, signing keys or repositories need "
+                                "'provenance_source' (URL of the page that publishes them)"))
 
 
 def _product(raw: Any, name: str, index: int, problems: list[Problem]) -> Product | None:
@@ -284,7 +371,7 @@ def _check_pattern(pattern: str, key: str, mode: str, name: str, label: str, pro
     except re.error as exc:
         problems.append(Problem(name, label, f"{key} {pattern!r} is not a valid regex: {exc}"))
         return
-    test = compiled.fullmatch if mode == "fullmatch" else compiled.search
+    test = compiled.search if mode == "search" else compiled.fullmatch
     if test(""):
         problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches the empty string"))
         return
@@ -298,6 +385,8 @@ def _check_pattern(pattern: str, key: str, mode: str, name: str, label: str, pro
         if broad:
             problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches the common word "
                                     f"{broad[0]!r}"))
+    elif mode == "repository" and (test("x") or test("updates-x")):
+        problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches any repository id"))
     elif mode == "search" and (test("x") or test("inc") or test("a b")):
         problems.append(Problem(name, label, f"{key} {pattern!r} is too broad: it matches any short string"))
 
@@ -320,6 +409,10 @@ def _check_references(catalog: Catalog) -> None:
     _check_unique(catalog, ((v, "alias", normalize_publisher(a)) for v in vendors.values() for a in v.aliases),
                   "vendor")
     _check_unique(catalog, ((v, "team id", t) for v in vendors.values() for t in v.team_ids), "vendor")
+    _check_unique(catalog, ((v, "signing key", k) for v in vendors.values() for k in v.signing_keys), "vendor")
+    _check_unique(catalog, ((v, "archive site", s) for v in vendors.values() for s in v.archive_sites), "vendor")
+    _check_unique(catalog, ((v, "archive origin", o.strip().lower()) for v in vendors.values()
+                            for o in v.archive_origins), "vendor")
     for product in products.values():
         label = f"product {product.id!r}"
         if product.vendor not in vendors:

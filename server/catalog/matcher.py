@@ -1,8 +1,10 @@
 """The compiled catalog index: finds the product or vendor an inventory item belongs to, and the rule that said so.
 
-Precedence, most specific evidence first: exact ids (MSIX name, MSI UpgradeCode, bundle id, flatpak/snap/deb/rpm/
-homebrew name, os-release id) > name patterns > a Linux distribution's maintainer signature (an OS component) >
-publisher only (vendor known, product not) > nothing (`unknown`).
+Precedence, strongest evidence first (docs/catalog-format.md, "Classification"): the distribution archive or
+signing key a package came from, or its distribution's maintainer signature (an OS component) > exact ids (MSIX
+name, MSI UpgradeCode, bundle id, flatpak/snap/deb/rpm/homebrew name, os-release id) > a third-party archive or
+signing key (its vendor; a name pattern of that vendor names the product) > name patterns > publisher only (vendor
+known, product not) > the host's distribution ships a package of that name (an inferred OS component) > nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ _EXACT_BY_SOURCE = {
     "deb": ("deb",), "rpm": ("rpm",), "snap": ("snap",), "flatpak": ("flatpak",), "homebrew": ("homebrew",),
     "msix": ("msix",), "macos-app": ("bundle_id",), "pkgutil": ("bundle_id",), "os": ("os_id",),
 }
-_WINDOWS_PATTERN_SOURCES = {"windows", "msi", ""}
+# Sources whose names are display names ("Google Chrome"), matched by the `windows` patterns as on Windows.
+_DISPLAY_NAME_SOURCES = {"windows", "msi", "", "macos-app"}
+_PACKAGE_SOURCES = ("deb", "rpm")
 _PREFIX_LEN = 3
 _PATTERN_START = re.compile(r"[^\\.^$*+?{}\[\]|()]+")
 
@@ -35,22 +39,33 @@ class Item:
     upgrade_code: str = ""
     team_id: str = ""
     packager: str = ""  # rpm Packager or deb Maintainer, with the address (report extra.packager/maintainer)
-    os_id: str = ""
+    os_id: str = ""  # the host's os-release id: the OS item's own, or a package's host
+    # where the package came from (report `provenance`): apt archive Origin and host, rpm key and dnf repository
+    origin: str = ""
+    site: str = ""
+    signing_key: str = ""
+    repository: str = ""
+    distributor: str = ""  # rpm Vendor / Distribution from provenance, tried like the publisher's signature
 
     @classmethod
     def from_dict(cls, data: dict) -> Item:
         """From a report `software` entry or a classify input line (unknown keys are ignored)."""
         extra = data.get("extra") or {}
+        provenance = data.get("provenance") if isinstance(data.get("provenance"), dict) else {}
 
-        def text(key: str, fallback: object = "") -> str:
-            value = data.get(key, fallback)
+        def text(key: str, fallback: object = "", where: Optional[dict] = None) -> str:
+            value = (data if where is None else where).get(key, fallback)
             return value if isinstance(value, str) else ""
 
+        distributor = [text(k, where=provenance) for k in ("vendor", "distribution", "packager")]
         return cls(
             name=text("name"), publisher=text("publisher"), source=text("source"), id=text("id"),
             upgrade_code=text("upgrade_code", extra.get("upgrade_code", "")),
             team_id=text("team_id", extra.get("team_id", "")),
             packager=text("packager", extra.get("packager") or extra.get("maintainer") or ""), os_id=text("os_id"),
+            origin=text("origin", where=provenance), site=text("site", where=provenance),
+            signing_key=text("signing_key", where=provenance), repository=text("repository", where=provenance),
+            distributor="\n".join(d for d in distributor if d),
         )
 
 
@@ -61,7 +76,7 @@ class Match:
     vendor: str = ""
     product: str = ""
     rule: str = ""
-    level: str = "none"  # exact | pattern | distribution | publisher | none
+    level: str = "none"  # archive | distribution | exact | pattern | publisher | inferred | none
     os_component: bool = False
 
 
@@ -143,6 +158,11 @@ class CatalogIndex:
         self.msix_publishers: dict[str, str] = {}
         self.distributions: list[tuple[_Pattern, str]] = []
         self.os_by_id: dict[str, str] = {}
+        self.origins: dict[str, str] = {}
+        self.sites: dict[str, str] = {}
+        self.signing_keys: dict[str, str] = {}
+        self.repositories: list[tuple[_Pattern, str]] = []
+        self.shipped: list[tuple[frozenset[str], str, str]] = []  # (names, list name, distribution product)
         self._root = {v: self._root_of(v) for v in catalog.vendors}
         for product in catalog.products.values():
             self._add_product(product.id, product.match)
@@ -154,6 +174,12 @@ class CatalogIndex:
             self.msix_publishers.update((m, vendor.id) for m in vendor.msix_publisher_ids)
             self.distributions += [(_Pattern(p, vendor.distribution), vendor.distribution)
                                    for p in vendor.distribution_maintainers]
+            self.origins.update((o.strip().lower(), vendor.id) for o in vendor.archive_origins)
+            self.sites.update((site, vendor.id) for site in vendor.archive_sites)
+            self.signing_keys.update((k, vendor.id) for k in vendor.signing_keys)
+            self.repositories += [(_Pattern(p, vendor.id), vendor.id) for p in vendor.repositories]
+            self.shipped += [(catalog.package_names[n], n, vendor.distribution) for n in vendor.package_names
+                             if n in catalog.package_names]
         self.bundle_prefixes.sort(key=lambda pair: -len(pair[0]))
 
     def _add_product(self, product_id: str, match: dict[str, list[str]]) -> None:
@@ -186,16 +212,57 @@ class CatalogIndex:
 
     def find(self, item: Item) -> Match:
         """The most specific match for one item (see the module docstring for the order)."""
-        found = self._exact(item)
+        archive = self._archive_vendor(item)
+        if archive and self.catalog.vendors[archive[0]].distribution:
+            return self._component(self.catalog.vendors[archive[0]].distribution, archive[1], "archive")
+        found = self._distribution(item) or self._exact(item)
         if found:
             return found
-        found, rejected = self._pattern(item)
+        found, rejected = self._pattern(item, archive)
         if found:
             return found
-        found = self._distribution(item) or self._publisher(item)
+        if archive:
+            found = Match(archive[0], "", archive[1], "archive")
+        else:
+            found = self._publisher(item)
         if found and rejected:  # keep the explanation: the name looked like a product the publisher contradicts
             found = replace(found, rule=f"{found.rule} (name matched {rejected}; publisher disagrees)")
-        return found or Match()
+        return found or self._shipped(item) or Match()
+
+    def _component(self, product: str, rule: str, level: str) -> Match:
+        return Match(self.product_vendor(product), product, rule, level, os_component=True)
+
+    def _archive_vendor(self, item: Item) -> Optional[tuple[str, str]]:
+        """(vendor id, rule) from the package's signing key, archive Origin, dnf repository or archive host."""
+        if item.source not in _PACKAGE_SOURCES:
+            return None
+        key = item.signing_key.strip().lower()
+        if key in self.signing_keys:
+            return self.signing_keys[key], f"{item.source}:signing_key={key}"
+        origin = item.origin.strip().lower()
+        if origin in self.origins:
+            return self.origins[origin], f"{item.source}:origin={item.origin.strip()}"
+        repository = item.repository.strip().lower()
+        for pattern, vendor_id in self.repositories if repository else ():
+            if pattern.fullmatch(repository):
+                return vendor_id, f"{item.source}:repository~{pattern.source}"
+        site = item.site.strip().lower()
+        while site:
+            if site in self.sites:
+                return self.sites[site], f"{item.source}:site={item.site.strip().lower()}"
+            site = site.partition(".")[2] if site.count(".") > 1 else ""
+        return None
+
+    def _shipped(self, item: Item) -> Optional[Match]:
+        """No other evidence: the host's distribution ships a package of this name (an inference, said so)."""
+        if item.source not in _PACKAGE_SOURCES or not item.os_id:
+            return None
+        host_os = self.os_by_id.get(item.os_id.lower())
+        for names, list_name, distribution in self.shipped:
+            if host_os == distribution and item.name in names:
+                rule = f"{item.source}:name-in={list_name} (host os_id={item.os_id}; inferred, no other evidence)"
+                return self._component(distribution, rule, "inferred")
+        return None
 
     def _exact(self, item: Item) -> Optional[Match]:
         source = item.source
@@ -228,21 +295,21 @@ class CatalogIndex:
             return [("name", v) for v in (item.name, item.id) if v]
         return [("name", item.name)] if item.name else []
 
-    def _pattern(self, item: Item) -> tuple[Optional[Match], str]:
-        """(match, "") or (None, the product a name matched but the publisher contradicts, if any)."""
+    def _pattern(self, item: Item, archive: Optional[tuple[str, str]] = None) -> tuple[Optional[Match], str]:
+        """(match, "") or (None, the product a name matched but the publisher or archive contradicts, if any)."""
         text = normalize(item.name)
         if not text:
             return None, ""
         if item.source == "os":
             sets = [("os", self.os)]
-        elif item.source in _WINDOWS_PATTERN_SOURCES or item.source not in _EXACT_BY_SOURCE:
+        elif item.source in _DISPLAY_NAME_SOURCES or item.source not in _EXACT_BY_SOURCE:
             sets = [("windows", self.windows), ("names", self.names)]
         else:
             sets = [("names", self.names)]
         candidates = [(label, p) for label, patterns in sets for p in patterns.matches(text)]
         if not candidates:
             return None, ""
-        publisher_vendor = self._publisher_vendor(item)
+        publisher_vendor = archive or self._publisher_vendor(item)
         if publisher_vendor:
             root = self._root.get(publisher_vendor[0])
             agreeing = [(label, p) for label, p in candidates if self._root.get(self.product_vendor(p.product)) == root]
@@ -253,9 +320,11 @@ class CatalogIndex:
         return self._product_match(pattern.product, f"{label}:name~{pattern.source}", "pattern"), ""
 
     def _distribution(self, item: Item) -> Optional[Match]:
-        if item.source not in ("deb", "rpm") or not self.distributions:
+        """A distribution's maintainer signature: attributed to the host's OS product where that is known."""
+        if item.source not in _PACKAGE_SOURCES or not self.distributions:
             return None
-        for text in (normalize(item.publisher), normalize(item.packager)):
+        texts = (item.publisher, item.packager, *item.distributor.split("\n"))
+        for text in (normalize(t) for t in texts):
             if not text:
                 continue
             for pattern, distribution in self.distributions:
@@ -264,7 +333,7 @@ class CatalogIndex:
                     rule = f"{item.source}:maintainer~{pattern.source}"
                     if product != distribution:
                         rule += f" (host os_id={item.os_id})"
-                    return Match(self.product_vendor(product), product, rule, "distribution", os_component=True)
+                    return self._component(product, rule, "distribution")
         return None
 
     def _publisher_vendor(self, item: Item) -> Optional[tuple[str, str]]:

@@ -48,6 +48,9 @@ LEGAL_FORMS = frozenset(
     zao pao oao ооо ао зао пао оао нао ип фгуп гуп ано""".split()
 )
 _QUOTES = re.compile(r"[«»\"'“”„`]")
+# U+FFFD and its UTF-8 bytes read as Latin-1 ("ï¿½"): what a lost byte leaves in front of "Adobe Systems Inc."
+_MOJIBAKE = re.compile(r"^(?:\ufffd|ï¿½|ï¿1⁄2|\?(?=[^\W\d_]))+")  # ½ is "1⁄2" after NFKC
+_EDGE_PUNCTUATION = " .,;:!?-_*/\\|()[]{}<>"
 
 
 def _fold_lookalikes(text: str) -> str:
@@ -95,8 +98,9 @@ def normalize(text: str | None) -> str:
 
 @lru_cache(maxsize=65536)
 def normalize_publisher(text: str | None) -> str:
-    """`normalize` plus quotes, commas and leading/trailing legal forms removed, for alias lookup."""
-    words = _QUOTES.sub(" ", normalize(text)).replace(",", " ").split()
+    """`normalize` plus mojibake, quotes, commas, edge punctuation and leading/trailing legal forms removed."""
+    cleaned = _MOJIBAKE.sub("", _QUOTES.sub(" ", normalize(text)).replace(",", " ").strip())
+    words = cleaned.strip(_EDGE_PUNCTUATION).split()
     while words and words[-1].rstrip(".") in LEGAL_FORMS | {"&"}:
         words.pop()
     while words and words[0].rstrip(".") in LEGAL_FORMS:

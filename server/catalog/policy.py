@@ -49,11 +49,11 @@ class Classification:
     category: str = ""
     country: str = ""
     status: str = "unknown"  # domestic | foreign | unknown
-    license: str = ""  # proprietary | open-source | "" (vendor known, product not)
+    license: str = ""  # proprietary | open-source | "" (vendor known, product not, vendor not open-source only)
     group: str = "unknown"  # one of GROUPS
     register: str = ""  # Russian software register entry number, apart from country
     rule: str = ""
-    level: str = "none"  # exact | pattern | distribution | publisher | none
+    level: str = "none"  # archive | distribution | exact | pattern | publisher | inferred | none
     os_component: bool = False  # a distribution package: counted under the host's OS, not as an install
     alternatives: tuple[Alternative, ...] = field(default_factory=tuple)
 
@@ -63,9 +63,10 @@ class Classification:
         return data
 
 
-def _status(country: str, home: Sequence[str]) -> str:
+def _status(country: str, home: Sequence[str], not_from: Sequence[str] = ()) -> str:
+    """domestic / foreign by country; with no country, foreign only when research rules out every home country."""
     if not country:
-        return "unknown"
+        return "foreign" if not_from and all(h in not_from for h in home) else "unknown"
     return "domestic" if country in home else "foreign"
 
 
@@ -106,9 +107,9 @@ class Classifier:
             return Classification(rule=match.rule)
         vendor = self.catalog.vendors[match.vendor]
         country = self.catalog.country_of(vendor.id)
-        status = _status(country, self.home)
+        status = _status(country, self.home, self.catalog.not_from_of(vendor.id))
         product = self.catalog.products.get(match.product)
-        license_ = product.license if product else ""
+        license_ = product.license if product else vendor.license
         if status == "foreign":
             group = "foreign-open-source" if license_ == "open-source" else "foreign-proprietary"
         else:
@@ -129,5 +130,6 @@ class Classifier:
     def _alternative(self, product_id: str) -> Alternative:
         product = self.catalog.products[product_id]
         country = self.catalog.country_of(product.vendor)
-        return Alternative(product.id, product.name, product.vendor, country, _status(country, self.home),
-                           product.license, product.register)
+        status = _status(country, self.home, self.catalog.not_from_of(product.vendor))
+        return Alternative(product.id, product.name, product.vendor, country, status, product.license,
+                           product.register)

@@ -7,6 +7,7 @@ processes started with another catalog reclassify everything once instead of mix
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,18 +84,20 @@ def class_row(c: Classification) -> dict:
 
 
 def title_item(row) -> Item:
-    """The classifier's view of a stored title (the OS pseudo-title carries its distribution id)."""
-    return Item(
-        name=row.name, publisher=row.publisher or "", source=row.source, id=row.package_id or "",
-        upgrade_code=row.upgrade_code or "", team_id=row.team_id or "", packager=row.packager or "",
-        os_id=(row.package_id or "") if row.source == "os" else "",
-    )
+    """The classifier's view of a stored title: the OS pseudo-title carries its distribution id, a package its
+    host's distribution and provenance."""
+    return Item.from_dict({
+        "name": row.name, "publisher": row.publisher or "", "source": row.source, "id": row.package_id or "",
+        "upgrade_code": row.upgrade_code or "", "team_id": row.team_id or "", "packager": row.packager or "",
+        "os_id": (row.package_id or "") if row.source == "os" else (row.os_id or ""),
+        "provenance": json.loads(row.provenance) if row.provenance else {},
+    })
 
 
 _TITLE_COLUMNS = (
     software_titles.c.id, software_titles.c.name, software_titles.c.publisher, software_titles.c.source,
     software_titles.c.package_id, software_titles.c.upgrade_code, software_titles.c.team_id,
-    software_titles.c.packager,
+    software_titles.c.packager, software_titles.c.os_id, software_titles.c.provenance,
 )
 
 

@@ -159,7 +159,7 @@ def _apply_software(
     conn: Connection, host_id: str, report: Report, first: bool
 ) -> Tuple[int, int, int]:
     """Bring host_software to the report's list; write an event per difference."""
-    ids = _title_ids(conn, report.software, report.collected_at)
+    ids = _title_ids(conn, report.software, report.collected_at, report.host.os.distro_id)
     wanted: Dict[ItemKey, dict] = {}
     for item in report.software:
         title_id = ids[_key(item)]
@@ -235,13 +235,14 @@ def _key(item: SoftwareItem) -> str:
     return title_key(item.name, item.version, item.source, item.publisher, item.arch, item.id)
 
 
-def _title_ids(conn: Connection, items: List[SoftwareItem], seen_at: datetime) -> Dict[str, int]:
+def _title_ids(conn: Connection, items: List[SoftwareItem], seen_at: datetime,
+               os_id: Optional[str] = None) -> Dict[str, int]:
     """The id of every distinct title in `items`, inserting the ones never seen before."""
     by_key = {_key(item): item for item in items}
     ids = _existing_titles(conn, list(by_key))
     missing = [k for k in by_key if k not in ids]
     if missing:
-        rows = [_title_row(k, by_key[k], seen_at) for k in missing]
+        rows = [_title_row(k, by_key[k], seen_at, os_id) for k in missing]
         stmt = insert_for(conn, software_titles).on_conflict_do_nothing(
             index_elements=["title_key"]
         )
@@ -289,7 +290,8 @@ def _existing_titles(conn: Connection, keys: List[str]) -> Dict[str, int]:
     return found
 
 
-def _title_row(key: str, item: SoftwareItem, seen_at: datetime) -> dict:
+def _title_row(key: str, item: SoftwareItem, seen_at: datetime, os_id: Optional[str]) -> dict:
+    provenance = item.provenance.model_dump(exclude_none=True) if item.provenance else None
     return {
         "title_key": key,
         "name_key": name_key(item.name, item.source, item.publisher),
@@ -302,6 +304,8 @@ def _title_row(key: str, item: SoftwareItem, seen_at: datetime) -> dict:
         "upgrade_code": item.extra.get("upgrade_code"),
         "team_id": item.extra.get("team_id"),
         "packager": item.extra.get("packager") or item.extra.get("maintainer"),
+        "os_id": os_id if item.source in ("deb", "rpm") else None,
+        "provenance": json.dumps(provenance, separators=(",", ":"), sort_keys=True) if provenance else None,
         "first_seen": seen_at,
     }
 

@@ -128,6 +128,8 @@ software_titles = Table(
     Column("upgrade_code", String(64)),
     Column("team_id", String(32)),
     Column("packager", String(512)),
+    Column("os_id", String(64)),  # a package's host distribution (os-release ID) when first seen
+    Column("provenance", Text),  # the report's `provenance` object as compact JSON
     _ts("first_seen", nullable=False),
     # name_key(name, source, publisher): the titles `footprint unknown` lists as one line, whatever the version
     Column("name_key", String(64)),  # always set; nullable only because SQLite cannot add NOT NULL in place
