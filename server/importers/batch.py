@@ -1,27 +1,40 @@
-"""Importing a batch of files into the collector: each file in its own transaction, through the same ingest
-as reports from agents, so classification, events and totals treat imported hosts like any other."""
+"""Importing a batch of files into the collector through the same ingest as reports from agents, so
+classification, events and totals treat imported hosts like any other.
+
+Files are stored several to a transaction (fewer commits), each file inside its own savepoint: a file the
+database refuses is rolled back alone, and a file is counted only once its transaction has committed.
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Callable, Deque, Dict, Iterable, List, Optional, Tuple, Union
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
-from server.importers import InventoryFileError, read_inventory
+from server.importers.files import Candidate, read_file
+from server.importers.inventory import read_inventory
+from server.importers.limits import DEFAULT_MAX_BYTES, InventoryFileError
 from server.store.db import utcnow, write_transaction
-from server.store.ingest import UnstorableText, ingest_into, parse_report
+from server.store.ingest import IngestResult, ParsedReport, UnstorableText, ingest_into, parse_report
 from server.store.tables import host_tags, hosts
 from server.store.upsert import insert_for, upsert
+
+# A transaction holds SQLite's write lock: it ends after this many files or seconds, whichever comes first.
+BATCH_FILES = 50
+BATCH_SECONDS = 0.5
 
 
 @dataclass
 class ImportSummary:
-    """What a batch did: hosts added and updated, reports already known or older than the stored one,
-    and each rejected file with its reason."""
+    """What an import did: hosts added and updated, reports already known or older than the stored one,
+    each rejected file with its reason, and what was skipped without being opened (links in directories)."""
 
     files: int = 0
     added: List[str] = field(default_factory=list)
@@ -29,11 +42,41 @@ class ImportSummary:
     unchanged: List[str] = field(default_factory=list)  # the same report imported before
     older: List[str] = field(default_factory=list)  # an export older than the one already stored
     rejected: List[Tuple[str, str]] = field(default_factory=list)
+    skipped: List[Tuple[str, str]] = field(default_factory=list)
     formats: Dict[str, int] = field(default_factory=dict)
 
 
 class FileRejected(Exception):
     """A file that cannot be imported; nothing of it was written."""
+
+
+class ImportAborted(Exception):
+    """The database failed in a way no file is to blame for; `summary` holds what was committed before."""
+
+    def __init__(self, reason: str, summary: ImportSummary, not_stored: List[str]):
+        super().__init__(reason)
+        self.summary = summary
+        self.not_stored = not_stored
+
+
+@dataclass
+class _Outcome:
+    """One file's result inside an open transaction, counted only after it commits."""
+
+    path: str
+    format: str = ""
+    hosts: List[Tuple[str, bool, IngestResult]] = field(default_factory=list)
+    rejected: Optional[str] = None
+
+
+class _ConnectionLost(Exception):
+    """The connection broke while a file was being stored."""
+
+
+def _first_line(exc: Exception) -> str:
+    """The database's own message without the lines that may quote the values (DETAIL, parameters)."""
+    orig = getattr(exc, "orig", None)
+    return (str(orig if orig is not None else exc).splitlines() or [""])[0][:200]
 
 
 def _validation_reason(error: ValidationError) -> str:
@@ -43,17 +86,24 @@ def _validation_reason(error: ValidationError) -> str:
     return f"{where}: {first['msg']}{more}"
 
 
-def read_reports(path: Path):
+def read_reports(
+    path: Union[Path, Candidate], max_bytes: int = DEFAULT_MAX_BYTES
+) -> Tuple[str, List[ParsedReport]]:
     """The file's format and its reports, validated by the collector's schema; FileRejected says why not."""
+    candidate = path if isinstance(path, Candidate) else Candidate(Path(path))
     try:
-        fmt, reports = read_inventory(path.read_bytes())
+        fmt, reports = read_inventory(read_file(candidate, max_bytes), max_bytes)
         return fmt, [parse_report(json.dumps(r, ensure_ascii=False).encode("utf-8")) for r in reports]
-    except OSError as exc:
-        raise FileRejected(exc.strerror or str(exc)) from None
     except (InventoryFileError, UnstorableText) as exc:
         raise FileRejected(str(exc)) from None
     except ValidationError as exc:
         raise FileRejected(f"not a valid report: {_validation_reason(exc)}") from None
+    except UnicodeEncodeError:  # "\ud800" in the file's JSON: text no database column can hold
+        raise FileRejected("a string has a lone UTF-16 surrogate (an escape such as \\ud800)") from None
+    except RecursionError:
+        raise FileRejected("nested too deeply to be read") from None
+    except MemoryError:
+        raise FileRejected("too large for the memory available (lower --max-size)") from None
 
 
 def _register_host(conn: Connection, host_id: str, hostname: str, tags: Dict[str, str]) -> bool:
@@ -72,22 +122,41 @@ def _register_host(conn: Connection, host_id: str, hostname: str, tags: Dict[str
     return existing is None
 
 
-def import_file(engine: Engine, path: Path, tags: Dict[str, str], summary: ImportSummary) -> None:
-    """Import one file in one transaction, recording the outcome in `summary`."""
-    summary.files += 1
+def _store_file(conn: Connection, candidate: Candidate, tags: Dict[str, str], max_bytes: int) -> _Outcome:
+    """Read one file and store its reports in a savepoint of the open transaction."""
+    outcome = _Outcome(str(candidate.path))
     try:
-        fmt, parsed = read_reports(path)
-        outcomes = []
-        with write_transaction(engine) as conn:
+        outcome.format, parsed = read_reports(candidate, max_bytes)
+        with conn.begin_nested():
             for report in parsed:
                 host = report.report.host
                 new = _register_host(conn, host.id, host.hostname, tags)
-                outcomes.append((host.id, new, ingest_into(conn, report, host.id)))
+                outcome.hosts.append((host.id, new, ingest_into(conn, report, host.id)))
     except FileRejected as exc:
-        summary.rejected.append((str(path), str(exc)))
+        outcome.rejected = str(exc)
+    except (OperationalError, InterfaceError):
+        raise  # the database itself failed: not this file's fault
+    except StatementError as exc:  # a value this database cannot hold; only the statement's own error
+        if conn.invalidated:
+            raise
+        outcome.rejected = f"the database refused it: {_first_line(exc)}"
+    except Exception as exc:  # noqa: BLE001 - one file's surprise must not cost the rest of the batch
+        if conn.invalidated:
+            raise _ConnectionLost(f"{type(exc).__name__}: the connection was lost") from None
+        outcome.rejected = f"unexpected {type(exc).__name__} while importing it (please report this file's shape)"
+    if outcome.rejected:  # printable whatever the file held (a lone surrogate cannot be written out)
+        outcome.rejected = outcome.rejected.encode("utf-8", "backslashreplace").decode("utf-8")
+        outcome.hosts = []
+    return outcome
+
+
+def _record(summary: ImportSummary, outcome: _Outcome) -> None:
+    summary.files += 1
+    if outcome.rejected is not None:
+        summary.rejected.append((outcome.path, outcome.rejected))
         return
-    summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
-    for host_id, new, result in outcomes:
+    summary.formats[outcome.format] = summary.formats.get(outcome.format, 0) + 1
+    for host_id, new, result in outcome.hosts:
         if result.duplicate:
             summary.unchanged.append(host_id)
         elif not result.applied:
@@ -96,16 +165,40 @@ def import_file(engine: Engine, path: Path, tags: Dict[str, str], summary: Impor
             (summary.added if new else summary.updated).append(host_id)
 
 
+def _store_batch(
+    engine: Engine, pending: Deque[Candidate], tags: Dict[str, str], max_bytes: int,
+    summary: ImportSummary, on_file: Optional[Callable[[Path], None]],
+) -> None:
+    outcomes: List[_Outcome] = []
+    taken: List[Candidate] = []
+    started = time.monotonic()
+    try:
+        with write_transaction(engine) as conn:
+            while pending and len(taken) < BATCH_FILES and time.monotonic() - started < BATCH_SECONDS:
+                candidate = pending.popleft()
+                taken.append(candidate)
+                outcomes.append(_store_file(conn, candidate, tags, max_bytes))
+                if on_file:
+                    on_file(candidate.path)
+    except (OperationalError, InterfaceError, StatementError, _ConnectionLost) as exc:
+        reason = _first_line(exc)
+        lost = [str(c.path) for c in [*taken, *pending]]
+        raise ImportAborted(f"the database failed: {reason}", summary, lost) from None
+    for outcome in outcomes:
+        _record(summary, outcome)
+
+
 def import_files(
     engine: Engine,
-    paths: Iterable[Path],
+    paths: Iterable[Union[Path, Candidate]],
     tags: Optional[Dict[str, str]] = None,
     on_file: Optional[Callable[[Path], None]] = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ImportSummary:
-    """Import every file; a bad one is rejected with its reason and the rest of the batch goes on."""
+    """Import every file; a bad one is rejected with its reason and the rest of the batch goes on.
+    A plain Path is a file named by the person importing (a symbolic link is followed)."""
     summary = ImportSummary()
-    for path in paths:
-        import_file(engine, path, tags or {}, summary)
-        if on_file:
-            on_file(path)
+    pending = deque(p if isinstance(p, Candidate) else Candidate(Path(p)) for p in paths)
+    while pending:
+        _store_batch(engine, pending, tags or {}, max_bytes, summary, on_file)
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import ipaddress
 import re
 import uuid
@@ -12,20 +13,33 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from server.importers.limits import MAX_DEPTH, MAX_NODES, InventoryFileError
+
 SCHEMA = "footprint.report/1"
 # report_id is derived from the file's bytes, so importing the same file twice is a no-op for the collector.
 _REPORT_NAMESPACE = uuid.UUID("6f7a5c1e-2b1d-4c55-9a40-8d1e0c2b7f10")
 _EARLIEST_PLAUSIBLE = date(1985, 1, 1)
 
 
-class InventoryFileError(ValueError):
-    """A file that cannot be imported; the message says what is wrong, for the person running the import."""
-
-
 def parse_xml(text: bytes):
-    """Parse untrusted XML: any DTD or entity declaration is refused (no entity expansion, no external fetch)."""
+    """Parse untrusted XML while streaming: any DTD or entity declaration is refused (no entity expansion, no
+    external fetch), and so is nesting past MAX_DEPTH or more than MAX_NODES elements, before they are built."""
+    if text.count(b"<") > 2 * MAX_NODES + 16:
+        raise InventoryFileError(f"XML with more than {MAX_NODES:,} elements")
+    depth = nodes = 0
+    root = None
     try:
-        return SafeET.fromstring(text, forbid_dtd=True)
+        for event, element in SafeET.iterparse(io.BytesIO(text), events=("start", "end"), forbid_dtd=True):
+            if event == "end":
+                depth -= 1
+                continue
+            depth, nodes = depth + 1, nodes + 1
+            if depth > MAX_DEPTH:
+                raise InventoryFileError(f"XML nested deeper than {MAX_DEPTH} elements")
+            if nodes > MAX_NODES:
+                raise InventoryFileError(f"XML with more than {MAX_NODES:,} elements")
+            if root is None:
+                root = element
     except DefusedXmlException as exc:
         raise InventoryFileError(f"XML with a DTD or entity declaration is refused ({exc})") from None
     except SafeET.ParseError as exc:
@@ -33,6 +47,7 @@ def parse_xml(text: bytes):
         raise InventoryFileError(
             f"malformed XML at line {line}, column {column} (truncated or corrupt file?)"
         ) from None
+    return root
 
 
 def text_of(value: Any) -> Optional[str]:
@@ -80,36 +95,75 @@ def install_date(value: Any) -> Optional[str]:
     return None
 
 
-def utc_timestamp(value: Any, utc_offset: Optional[str] = None) -> Optional[str]:
-    """RFC 3339 UTC from an agent's local "YYYY-MM-DD hh:mm:ss" and its "+0300" offset (UTC when unknown)."""
+def _utc_moment(value: Any, utc_offset: Optional[str]) -> Optional[datetime]:
+    """The instant of an agent's local "YYYY-MM-DD hh:mm:ss" at its "+0300" offset (UTC when unknown);
+    None when the text is no such time or the instant is outside what a datetime holds (year 1, 9999)."""
     text = text_of(value)
-    if not text:
-        return None
     try:
-        local = datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S")
+        local = datetime.strptime(text[:19], "%Y-%m-%d %H:%M:%S") if text else None
     except ValueError:
+        return None
+    if local is None:
         return None
     offset = timedelta(0)
     match = re.match(r"^([+-])(\d{2}):?(\d{2})$", utc_offset or "")
     if match:
         sign = -1 if match.group(1) == "-" else 1
         offset = sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
-    moment = local.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+    try:
+        return local.replace(tzinfo=timezone(offset)).astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _plausible(moment: Optional[datetime]) -> bool:
+    """Not before the earliest plausible install, nor more than a day ahead of this machine's clock."""
+    earliest = datetime.combine(_EARLIEST_PLAUSIBLE, datetime.min.time(), timezone.utc)
+    return moment is not None and earliest <= moment <= datetime.now(timezone.utc) + timedelta(days=1)
+
+
+def _rfc3339(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_timestamp(value: Any, utc_offset: Optional[str] = None) -> Optional[str]:
+    """RFC 3339 UTC from an agent's local time and offset; None when absent, unreadable or implausible."""
+    moment = _utc_moment(value, utc_offset)
+    return _rfc3339(moment) if _plausible(moment) else None
+
+
+def collection_time(value: Any, utc_offset: Optional[str], field: str) -> Optional[str]:
+    """When the inventory was taken, in RFC 3339 UTC; None when the file does not say, InventoryFileError
+    when it says something that is no plausible time (it decides which of two exports is newer)."""
+    if text_of(value) is None:
+        return None
+    moment = _utc_moment(value, utc_offset)
+    if not _plausible(moment):
+        raise InventoryFileError(
+            f"{field} {text_of(value)[:40]!r} is not a plausible time (expected YYYY-MM-DD hh:mm:ss, "
+            f"from {_EARLIEST_PLAUSIBLE.year} to tomorrow)"
+        )
+    return _rfc3339(moment)
 
 
 _DEVICEID_STAMP = re.compile(r"^(?P<name>.+)-(?P<stamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})$")
 
 
 def split_deviceid(deviceid: Optional[str]) -> Tuple[Optional[str], Optional[str]]:
-    """GLPI/OCS device ids are "<hostname>-YYYY-MM-DD-hh-mm-ss": the stable part and the stamp as a time."""
+    """GLPI/OCS device ids are "<hostname>-YYYY-MM-DD-hh-mm-ss": the stable part and the stamp as a time;
+    InventoryFileError when the suffix has that shape but is no time (2026-13-45-99-99-99)."""
     text = text_of(deviceid)
     if not text:
         return None, None
     match = _DEVICEID_STAMP.match(text)
     if not match:
         return text, None
-    stamp = datetime.strptime(match.group("stamp"), "%Y-%m-%d-%H-%M-%S")
+    try:
+        stamp = datetime.strptime(match.group("stamp"), "%Y-%m-%d-%H-%M-%S")
+    except ValueError:
+        raise InventoryFileError(
+            f"device id {text[:80]!r} ends in an impossible time stamp {match.group('stamp')!r}"
+        ) from None
     return match.group("name"), stamp.strftime("%Y-%m-%d %H:%M:%S")
 
 

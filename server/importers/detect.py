@@ -8,15 +8,13 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from server.importers.common import SCHEMA, InventoryFileError, parse_xml, text_of
+from server.importers.common import SCHEMA, parse_xml, text_of
+from server.importers.limits import DEFAULT_MAX_BYTES, MAX_DEPTH, MAX_NODES, InventoryFileError, too_large
 
 GLPI_JSON = "glpi-json"
 FUSION_XML = "fusion-xml"
 OCS_XML = "ocs-xml"
 FOOTPRINT_JSON = "footprint-json"
-
-# A compressed inventory may not inflate past this: real ones are a few MB, a bomb is refused early.
-MAX_INFLATED_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -32,8 +30,9 @@ def _is_zlib(data: bytes) -> bool:
     return len(data) > 2 and data[0] == 0x78 and int.from_bytes(data[:2], "big") % 31 == 0
 
 
-def inflate(data: bytes) -> bytes:
-    """The content of a zlib (OCS `.ocs`) or gzip file, refusing truncated streams and bombs."""
+def inflate(data: bytes, max_bytes: int) -> bytes:
+    """The content of a zlib (OCS `.ocs`) or gzip file, refusing truncated streams, trailing data and
+    bombs: output stops at `max_bytes`, so a bomb is refused without ever being inflated past it."""
     if _is_zlib(data):
         inflater, kind = zlib.decompressobj(), "zlib"
     elif data[:2] == b"\x1f\x8b":
@@ -41,19 +40,38 @@ def inflate(data: bytes) -> bytes:
     else:
         return data
     try:
-        inflated = inflater.decompress(data, MAX_INFLATED_BYTES)
+        inflated = inflater.decompress(data, max_bytes + 1)
     except zlib.error as exc:
         raise InventoryFileError(f"corrupt {kind} data ({exc})") from None
-    if inflater.unconsumed_tail:
-        raise InventoryFileError(f"{kind} content inflates past {MAX_INFLATED_BYTES >> 20} MiB")
+    if len(inflated) > max_bytes or inflater.unconsumed_tail:
+        raise too_large(f"the {kind} content inflates past", max_bytes)
     if not inflater.eof:
         raise InventoryFileError(f"truncated {kind} stream")
+    if inflater.unused_data:
+        raise InventoryFileError(f"data after the end of the {kind} stream")
     return inflated
 
 
+def _nesting(document: Any) -> int:
+    """How deep containers nest, level by level (no recursion)."""
+    level, depth = ([document] if isinstance(document, (dict, list)) else []), 0
+    while level and depth <= MAX_DEPTH:
+        depth += 1
+        level = [
+            value
+            for container in level
+            for value in (container.values() if isinstance(container, dict) else container)
+            if isinstance(value, (dict, list))
+        ]
+    return depth
+
+
 def _json(data: bytes) -> Any:
+    # Every value but the first of a container follows a comma: an upper bound on the values, counted in C.
+    if data.count(b",") + data.count(b"{") + data.count(b"[") > MAX_NODES:
+        raise InventoryFileError(f"JSON with more than {MAX_NODES:,} values")
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InventoryFileError(f"JSON that is not UTF-8 (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
@@ -61,6 +79,11 @@ def _json(data: bytes) -> Any:
             f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
             "(truncated or corrupt file?)"
         ) from None
+    except RecursionError:  # the C parser stops at the interpreter's recursion limit
+        raise InventoryFileError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    if _nesting(document) > MAX_DEPTH:
+        raise InventoryFileError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return document
 
 
 def _xml_format(root) -> str:
@@ -78,9 +101,9 @@ def _xml_format(root) -> str:
     return FUSION_XML if root.find("CONTENT/OPERATINGSYSTEM") is not None else OCS_XML
 
 
-def detect(raw: bytes) -> Detected:
+def detect(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Detected:
     """Detect and parse one file's content; InventoryFileError says why it is not an inventory."""
-    data = inflate(raw)
+    data = inflate(raw, max_bytes)
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
         root = parse_xml(data)
@@ -97,4 +120,5 @@ def detect(raw: bytes) -> Detected:
         )
     if not data.strip():
         raise InventoryFileError("empty file")
-    raise InventoryFileError(f"not an inventory: unrecognised content starting {data[:16]!r}")
+    # Never quote the content: the file may be one its reader must not see (a link to /etc/shadow).
+    raise InventoryFileError("not an inventory: neither JSON nor XML, nor zlib or gzip")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from server.importers.common import SCHEMA, InventoryFileError
+from server.importers.common import SCHEMA
+from server.importers.limits import InventoryFileError
 
 
 def reports(data: bytes, document: Any) -> List[Dict[str, Any]]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from server.importers.common import InventoryFileError, text_of
+from server.importers.common import text_of
 from server.importers.glpi_json import report_from_content
+from server.importers.limits import InventoryFileError
 
 # Sections that appear once; every other CONTENT child may repeat and becomes a list.
 _SINGLE = {"accesslog", "bios", "hardware", "operatingsystem", "versionclient", "versionprovider"}

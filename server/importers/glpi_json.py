@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from server.importers.common import (
-    InventoryFileError,
+    collection_time,
     distro_id,
     drop_empty,
     hardware_facts,
@@ -22,6 +22,7 @@ from server.importers.common import (
     text_of,
     utc_timestamp,
 )
+from server.importers.limits import InventoryFileError
 
 TOOL = "glpi"
 
@@ -35,7 +36,7 @@ def _rows(content: Dict[str, Any], key: str) -> List[Dict[str, Any]]:
     value = content.get(key)
     if isinstance(value, dict):
         return [value]
-    return [row for row in value or [] if isinstance(row, dict)]
+    return [row for row in value if isinstance(row, dict)] if isinstance(value, list) else []
 
 
 def _agent(versionclient: Optional[str]) -> Dict[str, Any]:
@@ -91,8 +92,8 @@ def report_from_content(
     bios = _section(content, "bios")
     offset = text_of(_section(system, "timezone").get("offset"))
     _, stamp = split_deviceid(deviceid)
-    collected_at = utc_timestamp(_section(content, "accesslog").get("logdate"), offset) or (
-        utc_timestamp(stamp, offset)
+    collected_at = collection_time(_section(content, "accesslog").get("logdate"), offset, "logdate") or (
+        collection_time(stamp, offset, "the device id's time stamp")
     )
     os_facts = _os(content)
     rows = [_deb_distributor(row) for row in _rows(content, "softwares")]

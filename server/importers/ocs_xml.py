@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from server.importers.common import (
-    InventoryFileError,
+    collection_time,
     distro_id,
     drop_empty,
     hardware_facts,
@@ -18,8 +18,8 @@ from server.importers.common import (
     software_list,
     split_deviceid,
     text_of,
-    utc_timestamp,
 )
+from server.importers.limits import InventoryFileError
 
 TOOL = "ocs"
 _BITS_ARCH = {"64": "x86_64", "32": "i586"}
@@ -107,9 +107,11 @@ def reports(data: bytes, root) -> List[Dict[str, Any]]:
         "hostname": text_of(hardware.get("name")) or split_deviceid(deviceid)[0],
         "os": os_facts,
     })
-    stamp = content.findtext("ACCESSLOG/LOGDATE") or split_deviceid(deviceid)[1]
+    collected_at = collection_time(content.findtext("ACCESSLOG/LOGDATE"), None, "ACCESSLOG/LOGDATE") or (
+        collection_time(split_deviceid(deviceid)[1], None, "the device id's time stamp")
+    )
     report = report_envelope(
-        data, 0, utc_timestamp(stamp), _agent(text_of(content.findtext("VERSIONCLIENT"))), host,
+        data, 0, collected_at, _agent(text_of(content.findtext("VERSIONCLIENT"))), host,
         _hardware(hardware, bios, cpus, _rows(content, "DRIVES")),
         {"interfaces": interfaces(networks)}, software,
     )

@@ -7,7 +7,9 @@ import zlib
 
 import pytest
 
-from server.importers import InventoryFileError, detect, read_inventory
+from server.importers import detect
+from server.importers.common import InventoryFileError
+from server.importers.inventory import read_inventory
 
 
 @pytest.mark.parametrize(
@@ -40,9 +42,9 @@ def test_ocs_file_without_client_string_is_told_from_fusion_by_its_sections(inve
     assert detect.detect(inventory_bytes("ocs-unix-alt.xml")).format == detect.OCS_XML
 
 
-def _reason(data: bytes) -> str:
+def _reason(data: bytes, max_bytes: int = 16 << 20) -> str:
     with pytest.raises(InventoryFileError) as caught:
-        read_inventory(data)
+        read_inventory(data, max_bytes)
     return str(caught.value)
 
 
@@ -57,7 +59,7 @@ def test_truncated_files_are_rejected_with_the_place(inventory_bytes):
 
 def test_unrecognised_content_is_named():
     assert _reason(b"") == "empty file"
-    assert "unrecognised content" in _reason(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert _reason(b"\x89PNG\r\n\x1a\n\x00\x00") == "not an inventory: neither JSON nor XML, nor zlib or gzip"
     assert "neither a footprint.report/1 report nor a GLPI inventory" in _reason(b'{"hosts": []}')
     assert "not an inventory <REQUEST>" in _reason(b"<html><body/></html>")
     prolog = b"<REQUEST><DEVICEID>x</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>"
@@ -79,10 +81,11 @@ def test_entity_expansion_and_external_entities_are_refused():
     assert "DTD or entity declaration is refused" in _reason(external)
 
 
-def test_decompression_bomb_is_refused_before_inflating_it_all(monkeypatch):
-    monkeypatch.setattr(detect, "MAX_INFLATED_BYTES", 1 << 20)
+def test_decompression_bomb_is_refused_before_inflating_it_all():
     bomb = zlib.compress(b"<" + b" " * (8 << 20))
-    assert "inflates past 1 MiB" in _reason(bomb)
+    assert _reason(bomb, 1 << 20) == "the zlib content inflates past the import limit of 1.0 MiB (--max-size)"
+    gzipped = gzip.compress(b"{" + b" " * (8 << 20))
+    assert "gzip content inflates past the import limit of 1.0 MiB" in _reason(gzipped, 1 << 20)
 
 
 def test_partial_glpi_inventory_is_rejected(inventory_bytes):

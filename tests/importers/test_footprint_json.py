@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from server.importers import InventoryFileError, read_inventory
+from server.importers.common import InventoryFileError
+from server.importers.inventory import read_inventory
 
 
 def test_report_passes_through(inventory_bytes):

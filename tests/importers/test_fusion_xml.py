@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.importers import read_inventory
+from server.importers.inventory import read_inventory
 
 
 def test_rpm_host_with_cyrillic_publisher(inventory_bytes, software_by_name):

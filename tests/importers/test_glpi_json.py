@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from agent.report import inventory_hash
-from server.importers import read_inventory
+from server.importers.inventory import read_inventory
 
 
 def _report(inventory_bytes, name):

@@ -95,7 +95,7 @@ def test_cli_imports_a_directory_with_progress_and_summary(inventory_bytes, tmp_
     assert result.exit_code == 1, result.output
     assert "Importing" in result.output  # the progress bar, on stderr
     assert "Imported 25 of 26 files (25 glpi-json): 25 hosts added, 0 updated" in result.output
-    assert "notes.txt" in result.output and "not an inventory: unrecognised content" in result.output
+    assert "notes.txt" in result.output and "not an inventory: neither JSON nor XML" in result.output
 
     again = CliRunner().invoke(app, ["import", str(exports / "arm-00.json"), "--data-dir", str(data_dir)])
     assert again.exit_code == 0

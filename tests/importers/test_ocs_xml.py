@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from server.importers import read_inventory
+from server.importers.inventory import read_inventory
 
 
 def test_compressed_windows_ocs_file(inventory_bytes, software_by_name):

@@ -13,6 +13,8 @@ import typer
 
 from server.cli.database.collector import DataDirOption, DbOption, parse_tags
 from server.cli.database.collector import _engine as collector_engine
+from server.cli.remote.client import fail
+from server.importers.limits import DEFAULT_MAX_BYTES, MiB
 
 PROGRESS_FROM = 20  # files: smaller batches finish before a progress bar would tell anything
 
@@ -22,23 +24,13 @@ class SummaryFormat(str, Enum):
     json = "json"
 
 
-def _files(arguments: List[Path]) -> List[Path]:
-    """Files as given, and the files inside any directory given (as `glpi-agent --local DIR` fills it)."""
-    found: List[Path] = []
-    for argument in arguments:
-        if argument.is_dir():
-            found.extend(sorted(p for p in argument.rglob("*") if p.is_file()))
-        else:
-            found.append(argument)
-    return found
-
-
 def _report(summary, output: SummaryFormat) -> str:
     if output == SummaryFormat.json:
         return json.dumps({
             "files": summary.files, "formats": summary.formats, "hosts_added": summary.added,
             "hosts_updated": summary.updated, "unchanged": summary.unchanged, "older": summary.older,
             "rejected": [{"file": f, "reason": r} for f, r in summary.rejected],
+            "skipped": [{"file": f, "reason": r} for f, r in summary.skipped],
         }, ensure_ascii=False, indent=2)
     imported = summary.files - len(summary.rejected)
     formats = ", ".join(f"{n} {fmt}" for fmt, n in sorted(summary.formats.items())) or "none"
@@ -50,32 +42,50 @@ def _report(summary, output: SummaryFormat) -> str:
     if summary.rejected:
         lines.append(f"Rejected {len(summary.rejected)} file(s); nothing of them was stored:")
         lines.extend(f"  {file}: {reason}" for file, reason in summary.rejected)
+    if summary.skipped:
+        lines.append(f"Skipped {len(summary.skipped)} entr{'y' if len(summary.skipped) == 1 else 'ies'} "
+                     "of the directories, not opened:")
+        lines.extend(f"  {file}: {reason}" for file, reason in summary.skipped)
     return "\n".join(lines)
 
 
 def import_inventories(
     paths: List[Path] = typer.Argument(..., metavar="FILE|DIR...", help="Inventory files, or directories of them."),
     tag: List[str] = typer.Option([], "--tag", metavar="KEY=VALUE", help="Tag every imported host (repeatable)."),
+    max_size: int = typer.Option(
+        DEFAULT_MAX_BYTES // MiB, "--max-size", metavar="MIB", min=1, max=4096,
+        help="Refuse a file larger than this many MiB, on disk or once inflated.",
+    ),
     db: Optional[str] = DbOption,
     data_dir: Optional[str] = DataDirOption,
     output: SummaryFormat = typer.Option(SummaryFormat.table, "--output", "-o", help="Summary as table or json."),
 ) -> None:
     """Import inventories made by GLPI agent (JSON), FusionInventory/GLPI (XML), OCS Inventory (.ocs) or
     `footprint-agent collect --output`. The format is read from each file's content. A bad file is rejected
-    with its reason and the rest goes on; the exit status is 1 when any file was rejected."""
-    from server.importers.batch import import_files
+    with its reason and the rest goes on; the exit status is 1 when any file was rejected. Symbolic links
+    inside a directory are skipped, not followed; a link named on the command line is followed."""
+    from server.importers.batch import ImportAborted, import_files
+    from server.importers.files import find
 
     tags = parse_tags(tag)
-    files = _files(paths)
+    files, skipped = find(paths)
     engine, _ = collector_engine(db, data_dir)
     try:
         if len(files) >= PROGRESS_FROM:
             with typer.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:
-                summary = import_files(engine, files, tags, on_file=lambda _path: bar.update(1))
+                summary = import_files(engine, files, tags, lambda _path: bar.update(1), max_size * MiB)
         else:
-            summary = import_files(engine, files, tags)
+            summary = import_files(engine, files, tags, max_bytes=max_size * MiB)
+    except ImportAborted as exc:
+        exc.summary.skipped.extend(skipped)
+        typer.echo(_report(exc.summary, output))
+        raise fail(
+            f"import stopped: {exc}; {len(exc.not_stored)} file(s) not stored (from {exc.not_stored[0]}): "
+            "run the same import again, files already imported are left as they are"
+        ) from None
     finally:
         engine.dispose()
+    summary.skipped.extend(skipped)
     typer.echo(_report(summary, output))
     if summary.rejected:
         raise typer.Exit(1)
