@@ -72,16 +72,11 @@ def _read_file(path: str) -> Dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     if sys.version_info >= (3, 11):
         import tomllib
-
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    from agent.toml_subset import TOMLSubsetError, loads
-
+    else:  # the standard library's own parser, backported
+        import tomli as tomllib
     try:
-        return loads(text)
-    except TOMLSubsetError as error:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
 
 

@@ -230,7 +230,7 @@ def cycle_main() -> int:
 
 
 def collect_report() -> dict:
-    from agent.collect_cli import collect
+    from agent.inventory import collect
 
     return collect("/")
 

@@ -1,59 +1,24 @@
-"""`footprint-agent enroll | send --once | run | status`: the agent as a managed service."""
+"""`footprint-agent enroll | send | run | status`: the agent as a managed service (options: agent/cli.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from agent import config as agent_config
-from agent.config import Config, ConfigError
-
-
-def register(app) -> None:
-    """Add the service commands to the `footprint-agent` Typer app."""
-    import typer
-
-    @app.command("enroll")
-    def enroll_command(
-        server: Optional[str] = typer.Option(
-            None, "--server", help="collector URL (default: FOOTPRINT_SERVER, enroll.env, agent.toml)"),
-        secret: Optional[str] = typer.Option(
-            None, "--secret", help="enrollment secret (better: FOOTPRINT_ENROLL_SECRET or "
-                                   "enroll.env, which other users cannot see in the process list)"),
-        force: bool = typer.Option(False, "--force", help="enroll again even if already enrolled"),
-    ) -> None:
-        """Exchange an enrollment secret for this host's key (stored 0600 in the state directory)."""
-        raise typer.Exit(enroll_main(server, secret, force))
-
-    @app.command("send")
-    def send_command(
-        once: bool = typer.Option(True, "--once", help="one collect-and-deliver cycle (default)"),
-    ) -> None:
-        """Collect now and deliver the report (and anything spooled) to the collector."""
-        raise typer.Exit(send_main())
-
-    @app.command("run")
-    def run_command() -> None:
-        """Run as a service: check in at start, then on the interval the collector sets."""
-        raise typer.Exit(run_main())
-
-    @app.command("status")
-    def status_command(
-        as_json: bool = typer.Option(False, "--json", help="print the status as JSON"),
-    ) -> None:
-        """Show the collector, enrollment, last check-in, spooled reports and the next run."""
-        raise typer.Exit(status_main(as_json))
+if TYPE_CHECKING:
+    from agent.config import Config
 
 
 def load_config_or_exit() -> Config:
     """The validated configuration; a mistake is printed (file and key named) and exits 78."""
+    from agent import config as agent_config
     from agent.service import EXIT_CONFIG
 
     try:
         return agent_config.load()
-    except ConfigError as error:
+    except agent_config.ConfigError as error:
         print(f"footprint-agent: {error}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
 
@@ -76,6 +41,7 @@ def state_dir_usable(config: Config, command: str) -> bool:
 
 
 def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> int:
+    from agent import config as agent_config
     from agent import credentials
     from agent.delivery import enroll
     from agent.service import configure_logging
@@ -101,7 +67,7 @@ def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> in
     try:
         agent_config.check_server(server)
         enrolled = enroll(config, server, secret, force=True)
-    except (ConfigError, TransportError) as error:
+    except (agent_config.ConfigError, TransportError) as error:
         print(f"footprint-agent enroll: {error}", file=sys.stderr)
         return 1
     path = credentials.credentials_path(config.state_dir)

@@ -129,17 +129,3 @@ def test_output_to_a_device_writes_in_place_and_never_replaces_it(run_agent):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["schema"] == "footprint.report/1"
     assert os.path.islink("/dev/stdout")  # the symlink was written through, not replaced
-
-
-def test_collect_through_the_typer_app_too(make_root, fixtures):
-    """Other code may invoke the Typer app directly (tests, `python -m`): collect works there as well."""
-    from typer.testing import CliRunner
-
-    from agent.cli import app
-
-    root = make_root({"etc/os-release": fixtures / "os-release" / "alt-server-11"})
-    result = CliRunner().invoke(app, ["collect", "--root", str(root), "--summary"])
-    assert result.exit_code == 0, result.output
-    assert "OS        ALT Server 11.0  [altlinux]" in result.output
-    assert "Software  0 items" in result.output
-    assert "agent: no supported package database or application store found" in result.output

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from agent.collect_cli import collect
+from agent.inventory import collect
 from server.importers.batch import import_files
 from server.store.queries import host_software_list
 

@@ -71,7 +71,7 @@ def agent_env(tmp_path) -> Dict[str, str]:
 
 @pytest.fixture
 def agent_cli(agent_env) -> Callable[..., subprocess.CompletedProcess]:
-    """`agent_cli("send", "--once")`: footprint-agent from this checkout, as a real process."""
+    """`agent_cli("send")`: footprint-agent from this checkout, as a real process."""
 
     def run(*args: str, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-c", "from agent.cli import main; main()", *args],

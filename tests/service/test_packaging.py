@@ -75,7 +75,7 @@ def test_deb_lifecycle(packages, clean_machine, live_collector):
     clean_env = {k: v for k, v in env.items() if not k.startswith("FOOTPRINT_")}
     report = json.loads(run("/usr/bin/footprint-agent", "collect", env=clean_env).stdout)
     assert report["schema"] == "footprint.report/1" and report["software"]
-    sent = run("/usr/bin/footprint-agent", "send", "--once", env=clean_env)
+    sent = run("/usr/bin/footprint-agent", "send", env=clean_env)
     assert sent.stdout.split("delivered report ")[1].split(";")[0] in live_collector.reports_seen()
 
     unit = Path("/lib/systemd/system/footprint-agent.service")

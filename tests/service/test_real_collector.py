@@ -26,7 +26,7 @@ def test_enroll_send_and_status(live_collector, agent_cli, agent_env):
     key_file = Path(agent_env["FOOTPRINT_STATE_DIR"]) / "host-key.json"
     assert key_file.stat().st_mode & 0o777 == 0o600
 
-    sent = agent_cli("send", "--once")
+    sent = agent_cli("send")
     assert sent.returncode == 0, sent.stderr
     report_id = sent.stdout.split("delivered report ")[1].split(";")[0]
     assert live_collector.reports_seen() == [report_id]
@@ -48,7 +48,7 @@ def test_wrong_secret_is_refused_without_echoing_it(live_collector, agent_cli, a
 
 def test_collector_down_then_back_delivers_every_report_once(live_collector, agent_cli, agent_env,
                                                              monkeypatch):
-    from agent.collect_cli import collect
+    from agent.inventory import collect
     from agent.report import inventory_hash
 
     enroll(live_collector, agent_cli)
@@ -102,6 +102,6 @@ def test_collector_certificate_that_does_not_verify_is_refused(tls_live_collecto
 
     Path(agent_env["FOOTPRINT_CONFIG"]).write_text(f'splay = 0\nca_bundle = "{collector.ca}"\n')
     enroll(collector, agent_cli)
-    sent = agent_cli("send", "--once")
+    sent = agent_cli("send")
     assert sent.returncode == 0, sent.stderr
     assert len(collector.reports_seen()) == 1

@@ -84,8 +84,8 @@ def test_ready_then_sigterm_during_a_send_keeps_the_report(tmp_path, scripted_co
 
     # Restarted against a collector that answers: the interrupted report is delivered first.
     agent.config.write_text(f'server = "{another_collector.url}"\nsplay = 0\n')
-    send = subprocess.run([sys.executable, "-c", "from agent.cli import main; main()", "send",
-                           "--once"], env=dict(os.environ, FOOTPRINT_CONFIG=str(agent.config),
+    send = subprocess.run([sys.executable, "-c", "from agent.cli import main; main()", "send"],
+                          env=dict(os.environ, FOOTPRINT_CONFIG=str(agent.config),
                                                FOOTPRINT_STATE_DIR=str(agent.state)),
                           capture_output=True, text=True, timeout=GUARD)
     assert send.returncode == 0, send.stderr
