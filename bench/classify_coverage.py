@@ -30,7 +30,9 @@ from server.store.db import make_engine  # noqa: E402
 from server.store.migrate import upgrade  # noqa: E402
 from server.store.tables import classes, host_software, software_titles, title_classes  # noqa: E402
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "glpi-json" / "computer_3.json"
+# the real samples folder beside the checkout (../shared/samples), found from any worktree depth
+SAMPLE = next((p / "shared" / "samples" / "glpi-json" / "computer_3.json" for p in Path(__file__).resolve().parents
+               if (p / "shared" / "samples" / "glpi-json" / "computer_3.json").is_file()), None)
 
 
 def _figures(engine, host_id: str) -> dict:
@@ -99,7 +101,7 @@ def glpi(path: Path, directory: Path) -> None:
 
 
 def main() -> int:
-    files = [Path(a) for a in sys.argv[1:]] or ([SAMPLE] if SAMPLE.is_file() else [])
+    files = [Path(a) for a in sys.argv[1:]] or ([SAMPLE] if SAMPLE else [])
     with tempfile.TemporaryDirectory(prefix="footprint-coverage-") as tmp:
         this_machine(Path(tmp))
         for path in files:

@@ -340,6 +340,26 @@ def host_items(conn: Connection, host_id: str, alternatives=None) -> List[dict]:
     return items
 
 
+def unknown_publishers(conn: Connection, f: HostFilter, limit: int = 100) -> List[dict]:
+    """`footprint unknown --by publisher`: the curation queue per publisher, most hosts first.
+
+    Hosts per publisher are distinct hosts, which per-name counts cannot add up to, so this counts the current
+    hosts' unknown links (a curator's occasional question, not a dashboard's).
+    """
+    t = software_titles.c
+    links = (unknown_links().add_columns(t.publisher, t.name)
+             .where(host_software.c.host_id.in_(select(hosts.c.id).where(f.current()))).subquery())
+    hosts_ = func.count(func.distinct(links.c.host_id))
+    query = (
+        select(links.c.publisher, hosts_.label("hosts"), func.count().label("installs"),
+               func.count(func.distinct(links.c.name)).label("titles"), func.min(links.c.name).label("example"))
+        .group_by(links.c.publisher)
+        .order_by(hosts_.desc(), func.count().desc(), links.c.publisher)
+        .limit(limit)
+    )
+    return [dict(r, publisher=r["publisher"] or "") for r in conn.execute(query).mappings()]
+
+
 def unknown_titles(conn: Connection, f: HostFilter, limit: int = 100) -> List[dict]:
     """`footprint unknown`: unclassified titles by number of current hosts — the catalog's curation queue.
 

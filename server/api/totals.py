@@ -103,9 +103,11 @@ def trend(
 
 @router.get("/unknown")
 def unknown(f: totals.HostFilter = Depends(host_filter), limit: int = Query(100, ge=1, le=100_000),
+            by: str = Query("title", pattern="^(title|publisher)$"),
             engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
+    query = totals.unknown_publishers if by == "publisher" else totals.unknown_titles
     with engine.connect() as conn:
-        return {"unknown": totals.unknown_titles(conn, f, limit), "filters": totals.describe(f)}
+        return {"unknown": query(conn, f, limit), "by": by, "filters": totals.describe(f)}
 
 
 @router.get("/export")

@@ -102,6 +102,19 @@ def test_every_view_adds_up_to_the_same_installs(engine, fleet):
     assert sum(h["foreign"] for h in worst) == foreign
 
 
+def test_the_curation_queue_by_publisher_adds_up_to_the_titles(engine, fleet):
+    f = _filter()
+    with engine.connect() as conn:
+        titles = totals.unknown_titles(conn, f, limit=10_000)
+        publishers = totals.unknown_publishers(conn, f, limit=10_000)
+    assert publishers and sum(p["installs"] for p in publishers) == sum(t["installs"] for t in titles)
+    for row in publishers:
+        mine = [t for t in titles if (t["publisher"] or "") == row["publisher"]]
+        assert row["titles"] == len({t["name"] for t in mine}) and row["example"] in {t["name"] for t in mine}
+        assert max(t["hosts"] for t in mine) <= row["hosts"] <= sum(t["hosts"] for t in mine)
+    assert [p["hosts"] for p in publishers] == sorted((p["hosts"] for p in publishers), reverse=True)
+
+
 def test_totals_equal_an_independent_classification_of_the_reports(engine, fleet):
     """Classify every item of every last report in the test itself and count: the collector must agree."""
     classifier = Classifier(load_index([]), ("RU",))

@@ -153,6 +153,12 @@ def test_vendors_products_unknown_in_three_formats(fleet, api_env):
     assert any(u["name"].startswith("Contoso Line-of-Business Tool") for u in unknown)
     assert _fits(_run(["unknown"], api_env))
     assert [r["name"] for r in _csv(["unknown"], api_env)] == [u["name"] for u in unknown]
+    by_publisher = _json(["unknown", "--by", "publisher", "--limit", "10000"], api_env)
+    every_title = _json(["unknown", "--limit", "10000"], api_env)["unknown"]
+    assert by_publisher["by"] == "publisher" and by_publisher["unknown"]
+    assert sum(p["installs"] for p in by_publisher["unknown"]) == sum(u["installs"] for u in every_title)
+    assert _fits(_run(["unknown", "--by", "publisher"], api_env))
+    assert "Invalid value" in _run(["unknown", "--by", "vendor"], api_env, code=2)
 
 
 def test_worst_hosts_and_one_host_classified(fleet, api_env):

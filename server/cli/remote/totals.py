@@ -250,8 +250,16 @@ def trend(
         typer.echo("\n" + _chart(rows, series, headers))
 
 
+class UnknownBy(str, Enum):
+    """The `--by` choices of `footprint unknown`."""
+
+    title = "title"
+    publisher = "publisher"
+
+
 def unknown(
     limit: int = typer.Option(100, "--limit", min=1, max=100_000),
+    by: UnknownBy = typer.Option(UnknownBy.title, "--by", help="title, or publisher (its titles, installs, hosts)."),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
     seen_within: Optional[int] = SeenWithinOption,
@@ -260,10 +268,12 @@ def unknown(
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,
 ) -> None:
-    """Unclassified titles by number of hosts: the catalog's curation queue."""
-    data = ApiClient(server, token).get("/unknown", limit=limit, **filter_params(tag, os, seen_within, stale_days))
-    typer.echo(render(data, data["unknown"], ["name", "publisher", "source", "versions", "installs", "hosts"],
-                      output))
+    """Unclassified titles (or publishers) by number of hosts: the catalog's curation queue, biggest gap first."""
+    data = ApiClient(server, token).get("/unknown", limit=limit, by=by.value,
+                                        **filter_params(tag, os, seen_within, stale_days))
+    columns = (["publisher", "titles", "example", "installs", "hosts"] if by is UnknownBy.publisher
+               else ["name", "publisher", "source", "versions", "installs", "hosts"])
+    typer.echo(render(data, data["unknown"], columns, output))
 
 
 class ExportFormat(str, Enum):
