@@ -34,6 +34,7 @@ from server.store.tables import (
 
 GROUPS = tuple(GROUP_COLUMNS)
 FOREIGN = ("foreign-proprietary", "foreign-open-source")
+UNRESOLVED_FOREIGN = "(foreign, not resolved)"  # by-country row of foreign software whose country is unknown
 STALE_DAYS_ENV = "FOOTPRINT_STALE_DAYS"
 DEFAULT_STALE_DAYS = 30
 
@@ -170,10 +171,17 @@ def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
         ({"category": k or "(unclassified)", **v, "installs": sum(v.values()),
           "foreign_share": _share(v["foreign-proprietary"] + v["foreign-open-source"], sum(v.values()))}
          for k, v in by_category.items()), key=lambda r: -r["installs"])
-    by_country = _rollup(counts, info, "country")
+    by_country: Dict[str, int] = defaultdict(int)
+    for country, groups in _rollup(counts, info, "country").items():
+        foreign = sum(groups[g] for g in FOREIGN)
+        if country:
+            by_country[country] += sum(groups.values())
+        else:  # certainly foreign with the country not resolved (catalog `not_from`) apart from the unknown
+            by_country[UNRESOLVED_FOREIGN] += foreign
+            by_country["(unknown)"] += sum(groups.values()) - foreign
     result["by_country"] = sorted(
-        ({"country": k or "(unknown)", "installs": sum(v.values()), "share": _share(sum(v.values()), installs)}
-         for k, v in by_country.items()), key=lambda r: -r["installs"])
+        ({"country": k, "installs": n, "share": _share(n, installs)} for k, n in by_country.items() if n),
+        key=lambda r: -r["installs"])
     result["top_foreign_vendors"] = vendors(conn, f, foreign_only=True, counts=counts, info=info)[:top]
     result["top_foreign_products"] = products(conn, f, statuses=FOREIGN, counts=counts, info=info,
                                               with_versions=False)[:top]

@@ -122,6 +122,11 @@ def test_a_fedora_glpi_export_is_fedora_and_its_third_party_packages_are_known(e
     unknown, installs = _non_os_unknown_share(engine)
     assert installs == len(found) - len(fedora) + 1  # the OS itself is one install
     assert unknown / installs <= 0.10, (unknown, installs)
+    with engine.connect() as conn:
+        by_country = {r["country"]: r["installs"] for r in totals.summary(conn, totals.HostFilter(
+            now=NOW + timedelta(days=1)))["by_country"]}
+    assert by_country[totals.UNRESOLVED_FOREIGN] == 6 and by_country["(unknown)"] == unknown  # RPM Fusion's six
+    assert by_country["FR"] == 24 + 4  # Remi Collet's and Teclib's packages
 
 
 @pytest.mark.skipif(not shutil.which("dpkg-query"), reason="this machine has no dpkg: not a Debian-family host")
