@@ -72,7 +72,7 @@ def this_machine(directory: Path) -> None:
     if not shutil.which("dpkg-query"):
         print("  skipped: no dpkg on this machine")
         return
-    from agent.collect_cli import collect
+    from agent.inventory import collect
 
     report = collect("/")
     path = directory / "this-machine.json"

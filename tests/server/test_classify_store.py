@@ -131,7 +131,7 @@ def test_a_fedora_glpi_export_is_fedora_and_its_third_party_packages_are_known(e
 
 @pytest.mark.skipif(not shutil.which("dpkg-query"), reason="this machine has no dpkg: not a Debian-family host")
 def test_this_debian_machine_through_the_agent(engine, enroll):
-    from agent.collect_cli import collect
+    from agent.inventory import collect
 
     report = collect("/")
     host = enroll(report["host"]["id"], report["host"]["hostname"])
