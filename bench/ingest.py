@@ -33,7 +33,7 @@ from typing import List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agent.report import inventory_hash  # noqa: E402
+from agent.contract import inventory_hash  # noqa: E402
 
 WORDS = "core util net font gtk qt ssl xml audio video print media python perl ruby java".split()
 

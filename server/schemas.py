@@ -1,6 +1,8 @@
 """Pydantic models of `footprint.report/1` and the protocol bodies (see docs/protocol.md).
 
-Every string, list and map has a bound, so a hostile or broken report is refused, with the field
+The report models follow agent/contract.py, the one definition of the report shared with the agent:
+every bound comes from there, and tests/test_contract.py fails when a model drifts from it. Every
+string, list, map and number has a bound, so a hostile or broken report is refused, with the field
 named, before anything is stored.
 """
 
@@ -9,29 +11,38 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Dict, List, Literal, Optional
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-MAX_SOFTWARE_ITEMS = 20_000
-MAX_ERRORS = 500
-MAX_INTERFACES = 256
-MAX_DISKS = 256
-MAX_ADDRESSES = 64
-MAX_EXTRA_KEYS = 32
+from agent import contract as c
+
 MAX_TAGS = 32
 
 
-def _text(max_length: int, min_length: int = 0):
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=max_length)]
+def _text(max_length: int, min_length: int = 0, pattern: Optional[str] = None):
+    constraints = StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+    return Annotated[str, constraints]
 
 
-HostId = Annotated[str, StringConstraints(pattern=r"^[^\s/\\?#%]{1,128}$")]
-Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+def _in_years(moment: datetime) -> datetime:
+    problem = c.year_problem(moment)
+    if problem:
+        raise ValueError(problem)
+    return moment
+
+
+def _count(le: int = c.MAX_INT):
+    return Annotated[int, Field(ge=0, le=le)]
+
+
+HostId = _text(128, 1, c.HOST_ID_PATTERN)
+Sha256Hex = _text(64, 0, c.SHA256_PATTERN)
+Time = Annotated[AwareDatetime, AfterValidator(_in_years)]
 Secret = _text(256, 1)
-Short = _text(64)
-Name = _text(255)
-Long = _text(512)
-Path = _text(1024)
-Extra = Dict[_text(64, 1), _text(1024)]
+Short = _text(c.SHORT)
+Name = _text(c.NAME)
+Long = _text(c.LONG)
+Path = _text(c.PATH)
+Extra = Dict[_text(c.SHORT, 1), Path]
 
 
 class _Model(BaseModel):
@@ -44,22 +55,22 @@ class OperatingSystem(_Model):
     name: Optional[Name] = None
     version: Optional[_text(128)] = None
     distro_id: Optional[Short] = None
-    id_like: List[Short] = Field(default_factory=list, max_length=16)
+    id_like: List[Short] = Field(default_factory=list, max_length=c.MAX_ID_LIKE)
     codename: Optional[_text(128)] = None
     kernel: Optional[Name] = None
     arch: Optional[_text(32)] = None
     product_name: Optional[Name] = None
     display_version: Optional[Short] = None
     build: Optional[Short] = None
-    ubr: Optional[int] = Field(default=None, ge=0)
+    ubr: Optional[_count(c.MAX_DWORD)] = None
 
 
 class Host(_Model):
     id: HostId
     id_source: Optional[Short] = None
-    hostname: _text(255, 1)
+    hostname: Optional[_text(c.NAME, 1)] = None  # missing: the stored name is kept (ingest)
     fqdn: Optional[Name] = None
-    boot_time: Optional[AwareDatetime] = None
+    boot_time: Optional[Time] = None
     os: OperatingSystem
 
 
@@ -67,28 +78,28 @@ class Disk(_Model):
     device: Optional[Name] = None
     mount: Optional[Path] = None
     fstype: Optional[Short] = None
-    size_bytes: Optional[int] = Field(default=None, ge=0)
+    size_bytes: Optional[_count()] = None
 
 
 class Hardware(_Model):
     cpu_model: Optional[Name] = None
-    cpu_cores: Optional[int] = Field(default=None, ge=0, le=1_000_000)
-    cpu_threads: Optional[int] = Field(default=None, ge=0, le=1_000_000)
-    memory_bytes: Optional[int] = Field(default=None, ge=0)
+    cpu_cores: Optional[_count(c.MAX_CORES)] = None
+    cpu_threads: Optional[_count(c.MAX_CORES)] = None
+    memory_bytes: Optional[_count()] = None
     vendor: Optional[Name] = None
     model: Optional[Name] = None
     serial: Optional[Name] = None
-    disks: List[Disk] = Field(default_factory=list, max_length=MAX_DISKS)
+    disks: List[Disk] = Field(default_factory=list, max_length=c.MAX_DISKS)
 
 
 class Interface(_Model):
-    name: _text(255, 1)
+    name: _text(c.NAME, 1)
     mac: Optional[Short] = None
-    addresses: List[_text(64)] = Field(default_factory=list, max_length=MAX_ADDRESSES)
+    addresses: List[Short] = Field(default_factory=list, max_length=c.MAX_ADDRESSES)
 
 
 class Network(_Model):
-    interfaces: List[Interface] = Field(default_factory=list, max_length=MAX_INTERFACES)
+    interfaces: List[Interface] = Field(default_factory=list, max_length=c.MAX_INTERFACES)
 
 
 class Provenance(_Model):
@@ -99,7 +110,7 @@ class Provenance(_Model):
     suite: Optional[Name] = None
     site: Optional[Name] = None  # archive host, e.g. deb.debian.org
     component: Optional[Name] = None
-    signing_key: Optional[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]] = None
+    signing_key: Optional[_text(16, 16, c.SIGNING_KEY_PATTERN)] = None
     vendor: Optional[Name] = None
     packager: Optional[Name] = None
     distribution: Optional[Name] = None
@@ -107,9 +118,9 @@ class Provenance(_Model):
 
 
 class SoftwareItem(_Model):
-    name: _text(512, 1)
-    version: Name
-    source: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9:_-]{0,31}$")]
+    name: _text(c.LONG, 1)
+    version: Optional[Name] = None  # many Windows programs have no DisplayVersion
+    source: _text(32, 1, c.SOURCE_PATTERN)
     publisher: Optional[Long] = None
     arch: Optional[_text(32)] = None
     install_date: Optional[_text(32)] = None
@@ -117,35 +128,35 @@ class SoftwareItem(_Model):
     scope: Optional[Literal["system", "user"]] = None
     user: Optional[Name] = None
     location: Optional[Path] = None
-    extra: Extra = Field(default_factory=dict, max_length=MAX_EXTRA_KEYS)
+    extra: Extra = Field(default_factory=dict, max_length=c.MAX_EXTRA_KEYS)
     provenance: Optional[Provenance] = None
 
 
 class AgentInfo(_Model):
     name: Short
     version: Short
-    duration_ms: Optional[int] = Field(default=None, ge=0)
+    duration_ms: Optional[_count()] = None
 
 
 class SourceError(_Model):
     source: Short
     path: Optional[Path] = None
-    message: _text(2048)
+    message: _text(c.MESSAGE)
 
 
 class Report(_Model):
     """A whole `footprint.report/1`."""
 
     schema_: Literal["footprint.report/1"] = Field(alias="schema")
-    report_id: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z-]{8,64}$")]
-    collected_at: AwareDatetime
+    report_id: _text(64, 8, c.REPORT_ID_PATTERN)
+    collected_at: Time
     inventory_hash: Optional[Sha256Hex] = None
     agent: Optional[AgentInfo] = None
     host: Host
     hardware: Hardware = Field(default_factory=Hardware)
     network: Network = Field(default_factory=Network)
-    software: List[SoftwareItem] = Field(max_length=MAX_SOFTWARE_ITEMS)
-    errors: List[SourceError] = Field(default_factory=list, max_length=MAX_ERRORS)
+    software: List[SoftwareItem] = Field(max_length=c.MAX_SOFTWARE_ITEMS)
+    errors: List[SourceError] = Field(default_factory=list, max_length=c.MAX_ERRORS)
 
 
 class EnrollRequest(_Model):

@@ -22,7 +22,7 @@ from server.importers.files import Candidate, read_file
 from server.importers.inventory import read_inventory
 from server.importers.limits import DEFAULT_MAX_BYTES, InventoryFileError
 from server.store.db import utcnow, write_transaction
-from server.store.ingest import IngestResult, ParsedReport, UnstorableText, ingest_into, parse_report
+from server.store.ingest import IngestResult, ParsedReport, UnstorableText, hostname_of, ingest_into, parse_report
 from server.store.tables import host_tags, hosts
 from server.store.upsert import insert_for, upsert
 
@@ -130,7 +130,7 @@ def _store_file(conn: Connection, candidate: Candidate, tags: Dict[str, str], ma
         with conn.begin_nested():
             for report in parsed:
                 host = report.report.host
-                new = _register_host(conn, host.id, host.hostname, tags)
+                new = _register_host(conn, host.id, hostname_of(report.report), tags)
                 outcome.hosts.append((host.id, new, ingest_into(conn, report, host.id)))
     except FileRejected as exc:
         outcome.rejected = str(exc)

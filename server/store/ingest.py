@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import Connection, Engine, delete, select, tuple_, update
 
-from agent.report import inventory_hash
+from agent.contract import inventory_hash
 from server.schemas import Report, SoftwareItem
 from server.store import aggregates, classify
 from server.store.db import as_utc, utcnow, write_transaction
@@ -232,7 +232,7 @@ def _event(host_id: str, title_id: int, user: str, kind: str, report: Report, fi
 
 
 def _key(item: SoftwareItem) -> str:
-    return title_key(item.name, item.version, item.source, item.publisher, item.arch, item.id)
+    return title_key(item.name, item.version or "", item.source, item.publisher, item.arch, item.id)
 
 
 def _title_ids(conn: Connection, items: List[SoftwareItem], seen_at: datetime,
@@ -270,6 +270,11 @@ def _apply_os(conn: Connection, host_id: str, report: Report, first: bool) -> No
     conn.execute(os_events.insert(), [{**e, "host_id": host_id, "at": report.collected_at} for e in events])
 
 
+def hostname_of(report: Report) -> str:
+    """The name a new host is listed under: the report's hostname, else its id (docs/report-format.md)."""
+    return report.host.hostname or report.host.id
+
+
 def os_titles(report: Report) -> List[SoftwareItem]:
     """The operating system as one more title (source `os`), so it is classified and totalled like software."""
     os_ = report.host.os
@@ -296,7 +301,7 @@ def _title_row(key: str, item: SoftwareItem, seen_at: datetime, os_id: Optional[
         "title_key": key,
         "name_key": name_key(item.name, item.source, item.publisher),
         "name": item.name,
-        "version": item.version,
+        "version": item.version or "",  # no version and an empty one are the same title
         "source": item.source,
         "publisher": item.publisher,
         "arch": item.arch,
@@ -318,7 +323,6 @@ def _apply_facts(
     host, os_, hw = report.host, report.host.os, report.hardware
     values = {
         "id_source": host.id_source,
-        "hostname": host.hostname,
         "fqdn": host.fqdn,
         "boot_time": host.boot_time,
         "os_family": os_.family,
@@ -346,6 +350,8 @@ def _apply_facts(
         "inventory_hash": parsed.inventory_hash,
         "software_count": software_count,
     }
+    if host.hostname:  # a report without one (a .reg export without ComputerName) keeps the stored name
+        values["hostname"] = host.hostname
     conn.execute(update(hosts).where(hosts.c.id == host_id).values(**values))
     conn.execute(delete(host_interfaces).where(host_interfaces.c.host_id == host_id))
     conn.execute(delete(host_disks).where(host_disks.c.host_id == host_id))

@@ -51,11 +51,11 @@ hosts = Table(
     Column("os_name", String(255)),
     Column("os_version", String(128)),
     Column("os_distro_id", String(64)),
-    Column("os_id_like", String(255)),  # space-separated, as in os-release ID_LIKE
+    Column("os_id_like", String(1040)),  # space-separated, as in os-release ID_LIKE (16 of 64)
     Column("os_codename", String(128)),
     Column("os_kernel", String(255)),
     Column("os_arch", String(32)),
-    Column("os_build", String(64)),
+    Column("os_build", String(80)),  # build and UBR: "19045.5247"
     Column("os_product_name", String(255)),
     Column("os_display_version", String(64)),
     Column("cpu_model", String(255)),
@@ -125,9 +125,9 @@ software_titles = Table(
     Column("arch", String(32)),
     Column("package_id", String(512)),
     # evidence the classifier weighs beside the name (report `extra`), kept with the title
-    Column("upgrade_code", String(64)),
-    Column("team_id", String(32)),
-    Column("packager", String(512)),
+    Column("upgrade_code", String(1024)),  # as long as any `extra` value
+    Column("team_id", String(1024)),
+    Column("packager", String(1024)),
     Column("os_id", String(64)),  # a package's host distribution (os-release ID) when first seen
     Column("provenance", Text),  # the report's `provenance` object as compact JSON
     _ts("first_seen", nullable=False),

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Dict, List, Optional
 
-from agent.report import inventory_hash
+from agent.contract import inventory_hash
 
 # (DisplayName, Publisher, share of office machines that have it)
 WINDOWS_COMMON = [
