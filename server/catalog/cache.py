@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
-from server.catalog.loader import Problem, catalog_files, load_catalog, local_dirs_from_env
+from server.catalog.loader import Problem, catalog_files, describe_problems, load_catalog, local_dirs_from_env
 from server.catalog.matcher import CatalogIndex
 from server.catalog.policy import Classifier, home_countries
 
@@ -79,18 +79,23 @@ def _store(directory: Path, path: Path, index: CatalogIndex) -> None:
 
 
 class InvalidCatalog(Exception):
-    """The catalog has problems; nothing may be classified with it."""
+    """The catalog has problems; nothing may be classified with it (str: every problem, one per line)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"catalog is invalid: {len(problems)} problem(s)")
+        super().__init__(describe_problems(problems))
         self.problems = problems
 
 
-def load_classifier(home: Optional[str] = None, local_dirs: Sequence[Path] = ()) -> Classifier:
-    """The classifier for this configuration: FOOTPRINT_CATALOG_DIR plus `local_dirs`, home countries from `home`
-    or FOOTPRINT_HOME_COUNTRIES (ValueError if a code is bad); InvalidCatalog if any file has a problem."""
-    codes = home_countries(home)
-    index = load_index(local_dirs_from_env() + list(local_dirs))
+def classifier_for(local_dirs: Sequence[Path], home: Sequence[str]) -> Classifier:
+    """The classifier over the shipped catalog plus `local_dirs` (cached index) for these home countries;
+    InvalidCatalog if any file has a problem. The one loader: the CLI and the collector both use it."""
+    index = load_index(local_dirs)
     if index.catalog.problems:
         raise InvalidCatalog(index.catalog.problems)
-    return Classifier(index, codes)
+    return Classifier(index, home)
+
+
+def load_classifier(home: Optional[str] = None, local_dirs: Sequence[Path] = ()) -> Classifier:
+    """The classifier for a command line: FOOTPRINT_CATALOG_DIR plus `local_dirs`, home countries from `home`
+    or FOOTPRINT_HOME_COUNTRIES (ValueError if a code is bad); InvalidCatalog if any file has a problem."""
+    return classifier_for(local_dirs_from_env() + list(local_dirs), home_countries(home))

@@ -15,8 +15,8 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import Connection, Engine, delete, select, text
 
-from server.catalog.cache import load_index
-from server.catalog.loader import describe_problems, local_dirs_from_env
+from server.catalog.cache import classifier_for
+from server.catalog.loader import local_dirs_from_env
 from server.catalog.matcher import Item
 from server.catalog.policy import Classification, Classifier, home_countries
 from server.store.db import write_transaction
@@ -32,12 +32,8 @@ CLASS_COLUMNS = (
 )
 
 
-class CatalogInvalid(RuntimeError):
-    """The catalog files have problems; the collector will not classify with them."""
-
-
 @dataclass
-class Policy:
+class CurrentClassifier:
     """The classifier this process uses and the fingerprint stored beside what it classified."""
 
     classifier: Classifier
@@ -45,21 +41,20 @@ class Policy:
     home: tuple
 
 
-_policies: Dict[tuple, Policy] = {}
+_loaded: Dict[tuple, CurrentClassifier] = {}
 
 
-def policy(home: Optional[Sequence[str]] = None, local_dirs: Optional[List[Path]] = None) -> Policy:
-    """The process-wide classifier for these home countries and catalog directories (loaded once)."""
+def current_classifier(home: Optional[Sequence[str]] = None,
+                       local_dirs: Optional[List[Path]] = None) -> CurrentClassifier:
+    """The process-wide classifier for these home countries and catalog directories (loaded once);
+    InvalidCatalog if the catalog has problems."""
     dirs = local_dirs_from_env() if local_dirs is None else local_dirs
     home = tuple(home or home_countries())
     key = (home, tuple(str(d) for d in dirs))
-    found = _policies.get(key)
+    found = _loaded.get(key)
     if found is None:
-        index = load_index(dirs)
-        if index.catalog.problems:
-            raise CatalogInvalid(describe_problems(index.catalog.problems))
-        classifier = Classifier(index, home)
-        found = _policies[key] = Policy(classifier, classifier.fingerprint, home)
+        classifier = classifier_for(dirs, home)
+        found = _loaded[key] = CurrentClassifier(classifier, classifier.fingerprint, home)
     return found
 
 
@@ -101,7 +96,7 @@ _TITLE_COLUMNS = (
 )
 
 
-def classify_titles(conn: Connection, title_ids: Iterable[int], current: Policy) -> int:
+def classify_titles(conn: Connection, title_ids: Iterable[int], current: CurrentClassifier) -> int:
     """Classify those of `title_ids` that have no classification yet; returns how many were added."""
     ids = list(title_ids)
     added = 0
@@ -117,7 +112,7 @@ def classify_titles(conn: Connection, title_ids: Iterable[int], current: Policy)
     return added
 
 
-def _store(conn: Connection, rows, current: Policy, replace: bool) -> int:
+def _store(conn: Connection, rows, current: CurrentClassifier, replace: bool) -> int:
     if not rows:
         return 0
     results = [current.classifier.classify(title_item(r)) for r in rows]
@@ -152,7 +147,7 @@ def reclassify(engine: Engine, home: Optional[Sequence[str]] = None,
 
     with write_transaction(engine) as conn:
         _lock(conn)
-        current = policy(home or stored_home(conn), local_dirs)
+        current = current_classifier(home or stored_home(conn), local_dirs)
         rows = conn.execute(select(*_TITLE_COLUMNS).order_by(software_titles.c.id)).all()
         done = 0
         for start in range(0, len(rows), BATCH):
@@ -163,19 +158,19 @@ def reclassify(engine: Engine, home: Optional[Sequence[str]] = None,
     return {"titles": done, "home": list(current.home), "fingerprint": current.fingerprint}
 
 
-def ensure_current(engine: Engine, local_dirs: Optional[List[Path]] = None) -> Policy:
+def ensure_current(engine: Engine, local_dirs: Optional[List[Path]] = None) -> CurrentClassifier:
     """At collector start: reclassify once if the stored classification used another catalog or policy."""
     with engine.connect() as conn:
         state = stored_state(conn)
     home = tuple(state["home"].split(",")) if state.get("home") else None
-    current = policy(home, local_dirs)
+    current = current_classifier(home, local_dirs)
     if state.get("fingerprint") != current.fingerprint:
         log.info("catalog or policy changed since the last classification: reclassifying every title")
         reclassify(engine, current.home, local_dirs)
     return current
 
 
-def _remember(conn: Connection, current: Policy) -> None:
+def _remember(conn: Connection, current: CurrentClassifier) -> None:
     rows = [{"key": "fingerprint", "value": current.fingerprint}, {"key": "home", "value": ",".join(current.home)}]
     upsert(conn, catalog_state, rows, ["key"], ["value"])
 
@@ -189,7 +184,7 @@ def _lock(conn: Connection) -> None:
 def alternatives_lookup(engine: Engine):
     """A function product id → the catalog's alternatives (name, country, status under the stored policy)."""
     with engine.connect() as conn:
-        current = policy(stored_home(conn))
+        current = current_classifier(stored_home(conn))
     classifier = current.classifier
     cache: Dict[str, list] = {}
 

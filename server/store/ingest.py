@@ -248,7 +248,7 @@ def _title_ids(conn: Connection, items: List[SoftwareItem], seen_at: datetime,
         )
         conn.execute(stmt, rows)
         ids.update(_existing_titles(conn, missing))  # also those a concurrent report inserted
-        current = classify.policy(classify.stored_home(conn))
+        current = classify.current_classifier(classify.stored_home(conn))
         classify.classify_titles(conn, [ids[k] for k in missing], current)
     return ids
 

@@ -288,4 +288,11 @@ def test_catalog_reclassify_changes_the_summary(fleet, api_env, db_url, tmp_path
     german = _run(["catalog", "reclassify", "--catalog-dir", str(local), "--home", "DE", "--db", db_url], {})
     assert "(home DE)" in german
     assert _json(["summary"], api_env)["installs_by_status"] != after["installs_by_status"]
-    assert "two-letter" in _run(["catalog", "reclassify", "--home", "Russia", "--db", db_url], {}, code=2)
+    assert "ISO 3166-1 alpha-2" in _run(["catalog", "reclassify", "--home", "Russia", "--db", db_url], {}, code=2)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "broken.toml").write_text('[[vendor]]\nid = "x"\nname = "X"\ncountry = "ZZ"\nsource = "https://e.org"\n')
+    in_german = _json(["summary"], api_env)["installs_by_status"]
+    refused = _run(["catalog", "reclassify", "--catalog-dir", str(broken), "--db", db_url], {}, code=2)
+    assert "catalog is invalid, nothing changed" in refused and "broken.toml: vendor 'x'" in refused
+    assert _json(["summary"], api_env)["installs_by_status"] == in_german

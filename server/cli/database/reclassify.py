@@ -60,20 +60,20 @@ def reclassify(
     data_dir: Optional[str] = DataDirOption,
 ) -> None:
     """Re-apply the catalog (and home countries) to every title, rebuild the totals, and print what changed."""
+    from server.catalog.cache import InvalidCatalog
     from server.catalog.loader import local_dirs_from_env
+    from server.catalog.policy import home_countries
     from server.store import classify
 
-    countries = None
-    if home:
-        countries = tuple(c.strip().upper() for c in home.split(",") if c.strip())
-        bad = [c for c in countries if len(c) != 2 or not c.isalpha()]
-        if bad or not countries:
-            raise typer.BadParameter(f"{home!r}: expected two-letter country codes such as RU,BY", param_hint="--home")
+    try:
+        countries = home_countries(home) if home else None  # none given: the stored ones
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--home") from None
     engine, _ = _engine(db, data_dir)
     before_titles, before = _snapshot(engine)
     try:
         result = classify.reclassify(engine, countries, local_dirs_from_env() + list(catalog_dir or []))
-    except classify.CatalogInvalid as exc:
+    except InvalidCatalog as exc:
         raise fail(f"catalog is invalid, nothing changed:\n{exc}") from None
     after_titles, after = _snapshot(engine)
     moves = _moves(engine, before_titles, after_titles)
