@@ -16,7 +16,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import Connection, and_, exists, false, func, or_, select
 
-from server.store.aggregates import GROUP_COLUMNS, _daily_from_events, unknown_links
+from server.store.aggregates import GROUP_COLUMNS, daily_from_events, unknown_links
 from server.store.tables import (
     class_daily,
     class_totals,
@@ -458,7 +458,7 @@ def trend(conn: Connection, f: HostFilter, since: Optional[date] = None, by: str
     info = _class_info(conn)
     if f.tags or f.os:
         hosts_query = select(hosts.c.id).where(f.matching())
-        class_days, flag_days = _daily_from_events(conn, host_ids=hosts_query)
+        class_days, flag_days = daily_from_events(conn, host_ids=hosts_query)
     else:
         class_days = {(d, c): (a, b) for d, c, a, b in conn.execute(select(class_daily))}
         flag_days = {(d, fl): v for d, fl, v in conn.execute(select(flag_daily))}

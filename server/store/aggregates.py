@@ -179,7 +179,7 @@ def forget_host(conn: Connection, host_id: str) -> None:
         select(host_classes.c.class_id, host_classes.c.installs).where(host_classes.c.host_id == host_id)
     ).all())
     _bump_totals(conn, {class_id: (-installs, -1) for class_id, installs in old.items()})
-    history = _daily_from_events(conn, host_id)
+    history = daily_from_events(conn, host_id)
     _bump_daily(conn, {k: (-a, -b) for k, (a, b) in history[0].items()},
                 {k: -v for k, v in history[1].items()})
 
@@ -234,7 +234,7 @@ def _bump_daily(conn: Connection, class_deltas: Dict[tuple, tuple], flag_deltas:
             "d_hosts": flag_daily.c.d_hosts + stmt.excluded.d_hosts}), rows)
 
 
-def _daily_from_events(conn: Connection, host_id: str | None = None, host_ids=None):
+def daily_from_events(conn: Connection, host_id: str | None = None, host_ids=None):
     """Per-day class and flag changes replayed from the stored events (one host, some, or every host)."""
     events = _events()
     delta = case((events.c.kind == "install", 1), else_=-1)
@@ -303,7 +303,7 @@ def rebuild(conn: Connection) -> None:
     ))
     _rebuild_host_totals(conn)
     _rebuild_unknown_names(conn)
-    class_deltas, flag_deltas = _daily_from_events(conn)
+    class_deltas, flag_deltas = daily_from_events(conn)
     rows = [{"day": d, "class_id": c, "d_installs": a, "d_hosts": b} for (d, c), (a, b) in class_deltas.items()]
     if rows:
         conn.execute(class_daily.insert(), rows)
