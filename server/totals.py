@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Connection, and_, exists, false, func, or_, select
+from sqlalchemy import Connection, and_, exists, false, func, select
 
 from server.store.aggregates import GROUP_COLUMNS, daily_from_events, unknown_links
+from server.store.queries import host_conditions
 from server.store.tables import (
     class_daily,
     class_totals,
@@ -24,7 +25,6 @@ from server.store.tables import (
     flag_daily,
     host_classes,
     host_software,
-    host_tags,
     host_totals,
     hosts,
     software_titles,
@@ -45,7 +45,7 @@ def stale_days_default() -> int:
 
 @dataclass(frozen=True)
 class HostFilter:
-    """Which hosts a question is about: tags (k=v, all must match), OS family or distro id, last-seen window."""
+    """Which hosts a question is about: tags (k=v, all must match), OS family, distro id or name, last-seen window."""
 
     tags: Tuple[Tuple[str, str], ...] = ()
     os: Optional[str] = None
@@ -61,15 +61,8 @@ class HostFilter:
         return (self.now or datetime.now(timezone.utc)) - timedelta(days=self.stale_days)
 
     def matching(self):
-        """Conditions on `hosts` for the filters other than last-seen (revoked hosts never count)."""
-        conds = [hosts.c.revoked.is_(False)]
-        for key, value in self.tags:
-            conds.append(exists().where(host_tags.c.host_id == hosts.c.id, host_tags.c.key == key,
-                                        host_tags.c.value == value))
-        if self.os:
-            needle = self.os.lower()
-            conds.append(or_(func.lower(hosts.c.os_family) == needle, func.lower(hosts.c.os_distro_id) == needle))
-        return and_(*conds)
+        """Conditions on `hosts` for the filters other than last-seen: the host listings' own filter."""
+        return and_(*host_conditions(self.os, self.tags))
 
     def current(self):
         return and_(self.matching(), hosts.c.last_seen >= self.cutoff(), hosts.c.collected_at.is_not(None))

@@ -21,7 +21,7 @@ EXPORT_BATCH = 2000  # rows per chunk of the streamed export
 
 def host_filter(
     tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
-    os: Optional[str] = Query(None, max_length=64, description="OS family or distribution id"),
+    os: Optional[str] = Query(None, max_length=64, description="OS family, distribution id or name"),
     seen_within_days: Optional[int] = Query(None, ge=1, description="only hosts seen in the last N days"),
     stale_days: Optional[int] = Query(None, ge=1, description="hosts not seen for N days are stale"),
 ) -> totals.HostFilter:

@@ -40,10 +40,9 @@ def parse_tag_filters(tags: Sequence[str]) -> List[tuple]:
     return pairs
 
 
-def host_filters(
-    os: Optional[str] = None, tags: Sequence[tuple] = (), not_seen_days: Optional[float] = None
-) -> list:
-    """WHERE clauses on `hosts` shared by every host listing (removed hosts are never listed)."""
+def host_conditions(os: Optional[str] = None, tags: Sequence[tuple] = ()) -> list:
+    """The one host filter, WHERE clauses on `hosts` for every listing and total: `os` is the family, distribution
+    id or name (any case), each tag must match; removed hosts never count."""
     clauses = [hosts.c.revoked.is_(False)]
     if os:
         wanted = os.lower()
@@ -64,6 +63,14 @@ def host_filters(
             )
             .exists()
         )
+    return clauses
+
+
+def host_filters(
+    os: Optional[str] = None, tags: Sequence[tuple] = (), not_seen_days: Optional[float] = None
+) -> list:
+    """The host filter plus `not_seen_days` (only hosts silent that long), for the host listings."""
+    clauses = host_conditions(os, tags)
     if not_seen_days is not None:
         clauses.append(hosts.c.last_seen < utcnow() - timedelta(days=not_seen_days))
     return clauses

@@ -17,7 +17,7 @@ from server.cli.remote.inventory import SHORT_GROUPS, OutputOption, _first_and_m
 from server.render import OutputFormat, render, render_table
 
 TagOption = typer.Option([], "--tag", help="KEY=VALUE, e.g. dept=finance (repeatable, all must match).")
-OsOption = typer.Option(None, "--os", help="OS family (linux, windows, macos) or distribution id (astra).")
+OsOption = typer.Option(None, "--os", help="OS family (linux, windows, macos), distribution id (astra) or name.")
 SeenWithinOption = typer.Option(None, "--seen-within", min=1, help="Only hosts seen in the last DAYS days.")
 StaleDaysOption = typer.Option(None, "--stale-days", min=1,
                                help="Hosts silent this many days are stale, counted apart (default 30).")
