@@ -8,6 +8,7 @@ import ipaddress
 import re
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import defusedxml.ElementTree as SafeET
@@ -74,11 +75,8 @@ _DATE_FORMS: Tuple[Tuple[re.Pattern, str], ...] = (
 )
 
 
-def install_date(value: Any) -> Optional[str]:
-    """An ISO date from the date forms the agents write; None for absent or implausible dates (1970, 0000)."""
-    text = text_of(value)
-    if not text:
-        return None
+@lru_cache(maxsize=4096)  # a fleet's files repeat the same few thousand install dates
+def _calendar_date(text: str) -> Optional[date]:
     for pattern, order in _DATE_FORMS:
         match = pattern.match(text)
         if not match:
@@ -86,13 +84,19 @@ def install_date(value: Any) -> Optional[str]:
         a, b, c = (int(g) for g in match.groups())
         year, month, day = (a, b, c) if order == "ymd" else (c, b, a)
         try:
-            parsed = date(year, month, day)
+            return date(year, month, day)
         except ValueError:
             return None
-        if not _EARLIEST_PLAUSIBLE <= parsed <= date.today() + timedelta(days=1):
-            return None
-        return parsed.isoformat()
     return None
+
+
+def install_date(value: Any) -> Optional[str]:
+    """An ISO date from the date forms the agents write; None for absent or implausible dates (1970, 0000)."""
+    text = text_of(value)
+    parsed = _calendar_date(text) if text else None
+    if parsed is None or not _EARLIEST_PLAUSIBLE <= parsed <= date.today() + timedelta(days=1):
+        return None
+    return parsed.isoformat()
 
 
 def _utc_moment(value: Any, utc_offset: Optional[str]) -> Optional[datetime]:

@@ -62,7 +62,12 @@ class IngestResult:
 
 def parse_report(body: bytes) -> ParsedReport:
     """Validate a report body; its hash is recomputed from the raw document, as the agent does."""
-    raw = json.loads(body)
+    return parse_document(json.loads(body), body)
+
+
+def parse_document(raw: dict, body: bytes) -> ParsedReport:
+    """The same for a document already in hand with the JSON `body` it was parsed from or dumped to
+    (importers build the document themselves: no second parse)."""
     if _SUSPECT_ESCAPE.search(body):  # escapes can carry what no database column may hold
         _refuse_unstorable_text(raw)
     report = Report.model_validate(raw)
