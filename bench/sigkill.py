@@ -183,7 +183,7 @@ def main() -> None:
             fleet._drop_database(args.db, args.db)
     backend = "PostgreSQL" if args.db else "SQLite"
     print(f"SIGKILL test, {backend}: {figures['kills']} SIGKILLs of footprint serve mid-ingest, "
-          f"{figures['reports']} reports from {args.hosts} hosts, {figures['retries']} resends, "
+          f"{figures['reports']} reports from {args.hosts} hosts, {figures['retries']} failed attempts resent, "
           f"{time.monotonic() - started:.0f} s")
     for name in ("lost", "double_counted", "wrong_software", "aggregate_rows_off", "unfinished"):
         print(f"  {name.replace('_', ' '):22s} {figures[name]:6d}   (must be 0)")
