@@ -4,7 +4,8 @@ Precedence, strongest evidence first (docs/catalog-format.md, "Classification"):
 signing key a package came from, or its distribution's maintainer signature (an OS component) > exact ids (MSIX
 name, MSI UpgradeCode, bundle id, flatpak/snap/deb/rpm/homebrew name, os-release id) > a third-party archive or
 signing key (its vendor; a name pattern of that vendor names the product) > name patterns > publisher only (vendor
-known, product not) > the host's distribution ships a package of that name (an inferred OS component) > nothing.
+known, product not) > an archive carries the name at another version, or the host's distribution ships a package
+of that name (inferred) > nothing.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Item:
     site: str = ""
     signing_key: str = ""
     repository: str = ""
+    name_origin: str = ""  # with origin "local": Origin of an archive carrying the name at another version
     distributor: str = ""  # rpm Vendor / Distribution from provenance, tried like the publisher's signature
 
     @classmethod
@@ -65,6 +67,7 @@ class Item:
             packager=text("packager", extra.get("packager") or extra.get("maintainer") or ""), os_id=text("os_id"),
             origin=text("origin", where=provenance), site=text("site", where=provenance),
             signing_key=text("signing_key", where=provenance), repository=text("repository", where=provenance),
+            name_origin=text("name_origin", where=provenance),
             distributor="\n".join(d for d in distributor if d),
         )
 
@@ -227,7 +230,7 @@ class CatalogIndex:
             found = self._publisher(item)
         if found and rejected:  # keep the explanation: the name looked like a product the publisher contradicts
             found = replace(found, rule=f"{found.rule} (name matched {rejected}; publisher disagrees)")
-        return found or self._shipped(item) or Match()
+        return found or self._lineage(item) or self._shipped(item) or Match()
 
     def _component(self, product: str, rule: str, level: str) -> Match:
         return Match(self.product_vendor(product), product, rule, level, os_component=True)
@@ -252,6 +255,16 @@ class CatalogIndex:
                 return self.sites[site], f"{item.source}:site={item.site.strip().lower()}"
             site = site.partition(".")[2] if site.count(".") > 1 else ""
         return None
+
+    def _lineage(self, item: Item) -> Optional[Match]:
+        """This version is in no configured archive, but an archive carries the name: its lineage, said so."""
+        vendor_id = self.origins.get(item.name_origin.strip().lower()) if item.source in _PACKAGE_SOURCES else None
+        if not vendor_id:
+            return None
+        rule = f"{item.source}:name_origin={item.name_origin.strip()} (this version in no configured archive)"
+        distribution = self.catalog.vendors[vendor_id].distribution
+        return self._component(distribution, rule, "inferred") if distribution else Match(vendor_id, "", rule,
+                                                                                            "inferred")
 
     def _shipped(self, item: Item) -> Optional[Match]:
         """No other evidence: the host's distribution ships a package of this name (an inference, said so)."""

@@ -157,6 +157,19 @@ def test_local_origin_is_no_evidence_and_a_shipped_name_is_an_inference_said_so(
     assert classifier.classify({"name": "acme-agent", "source": "deb", "os_id": "debian"}).status == "unknown"
 
 
+def test_a_version_in_no_archive_takes_the_lineage_of_the_archive_carrying_its_name(classifier):
+    older = classifier.classify({"name": "libfoo9", "source": "deb", "publisher": "Someone",
+                                 "provenance": {"origin": "local", "name_origin": "Debian"}})
+    assert (older.product, older.os_component, older.level) == ("debian", True, "inferred")
+    assert older.rule == "deb:name_origin=Debian (this version in no configured archive)"
+    chrome = classifier.classify({"name": "google-earth-pro-stable", "source": "deb",
+                                  "provenance": {"origin": "local", "name_origin": "Google LLC"}})
+    assert (chrome.vendor, chrome.os_component) == ("google", False)
+    named = classifier.classify({"name": "google-chrome-stable", "source": "deb",
+                                 "provenance": {"origin": "local", "name_origin": "Debian"}})
+    assert named.product == "google-chrome"  # an exact name still wins over a lineage hint
+
+
 def test_foreign_with_no_country_counts_as_foreign_only_where_research_rules_home_out(write_catalog, classifier):
     item = {"name": "ffmpeg-libs", "source": "rpm", "publisher": "RPM Fusion"}
     result = classifier.classify(item)
