@@ -68,6 +68,30 @@ def test_provenance_and_host_distribution_are_stored_and_decide(engine, enroll, 
     assert (found["acme-agent"].status, found["acme-agent"].os_component) == ("unknown", False)
 
 
+def test_upgrading_gives_stored_packages_their_host_distribution(engine, enroll, make_report):
+    """Titles stored before migration 0004 get the distribution of a host that has them, for the next reclassify."""
+    from alembic import command
+
+    from server.store.migrate import _config
+
+    host = enroll()
+    software = [{"name": "mosquitto", "version": "2.0.11-1.2", "source": "deb", "publisher": "Roger A. Light"},
+                {"name": "Zoom Workplace", "version": "6.2", "source": "windows"}]
+    report = make_report(host, software=software, collected_at=NOW)
+    ingest_report(engine, parse_report(json.dumps(report).encode()), host.host_id, now=NOW)
+    config = _config()
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":  # as migrate.upgrade does: copying a table must not cascade-delete
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+        command.upgrade(config, "head")
+        conn.commit()
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(software_titles.c.name, software_titles.c.os_id)).all())
+    assert stored["mosquitto"] == "debian" and stored["Zoom Workplace"] is None
+
+
 def _fedora_glpi_export() -> dict:
     """An export shaped like a real GLPI agent inventory of a Fedora 25 workstation (inventory_format examples):
     rpm Vendor in `publisher`, distribution packages, Remi's PHP stack, RPM Fusion codecs, Teclib's GLPI plugins,
