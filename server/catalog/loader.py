@@ -45,6 +45,7 @@ PRODUCT_KEYS = {
     "id": str, "vendor": str, "name": str, "category": str, "license": str, "register": str,
     "register_source": str, "alternatives": list, "match": dict, "source": str, "checked": str, "note": str,
 }
+REGISTER_KEYS = {"product", "number", "name", "owner", "included", "excluded", "matched", "source", "exported"}
 # A name pattern that fullmatches one of these generic words alone would claim unrelated software.
 COMMON_WORDS = frozenset(
     """app application apps update updater driver drivers setup installer install tools tool client server service
@@ -110,6 +111,7 @@ class Product:
     checked: str = ""
     note: str = ""
     file: str = ""
+    register_entry: dict[str, str] = field(default_factory=dict)  # from a [[register]] table: number, dates, match
 
 
 @dataclass
@@ -159,6 +161,7 @@ def catalog_files(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] =
 def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = None) -> Catalog:
     """Parse and validate every file; a local entry replaces the shipped entry with the same id."""
     problems: list[Problem] = []
+    registers: list[tuple[str, int, Any]] = []
     vendors: dict[str, Vendor] = {}
     products: dict[str, Product] = {}
     origin: dict[tuple[str, str], tuple[str, bool]] = {}
@@ -174,8 +177,10 @@ def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = 
             problems.append(Problem(name, "", f"cannot be read as TOML: {exc}"))
             continue
         for key in document:
-            if key not in ("vendor", "product"):
-                problems.append(Problem(name, "", f"unknown top-level key {key!r} (expected [[vendor]]/[[product]])"))
+            if key not in ("vendor", "product", "register"):
+                problems.append(Problem(name, "", f"unknown top-level key {key!r} "
+                                        "(expected [[vendor]]/[[product]]/[[register]])"))
+        registers += [(name, index, raw) for index, raw in enumerate(_tables(document, "register", name, problems))]
         for kind, target, build in (("vendor", vendors, _vendor), ("product", products, _product)):
             entries = document.get(kind, [])
             if not isinstance(entries, list):
@@ -194,6 +199,7 @@ def load_catalog(local_dirs: Sequence[Path] = (), shipped_dir: Optional[Path] = 
     for directory in local_dirs:
         if not Path(directory).is_dir():
             problems.append(Problem(str(directory), "", "local catalog directory does not exist"))
+    _apply_register(registers, products, problems)
     names = _package_lists(vendors, [*reversed(local_dirs), Path(shipped_dir or DATA_DIR)], digest, problems)
     catalog = Catalog(vendors, products, problems, [p for p, _ in files], digest.hexdigest()[:16], names)
     _check_references(catalog)
@@ -225,6 +231,46 @@ def _package_lists(vendors: dict[str, Vendor], dirs: Sequence[Path], digest, pro
             digest.update(f"list/{name}\0{len(raw)}\0".encode() + raw)
             found[name] = frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
     return found
+
+
+def _tables(document: dict, kind: str, name: str, problems: list[Problem]) -> list:
+    entries = document.get(kind, [])
+    if not isinstance(entries, list):
+        problems.append(Problem(name, "", f"{kind!r} must be an array of tables [[{kind}]]"))
+        return []
+    return entries
+
+
+def _apply_register(registers: list[tuple[str, int, Any]], products: dict[str, Product],
+                    problems: list[Problem]) -> None:
+    """Register entries recorded by `footprint catalog register import`: the entry number onto its product."""
+    seen: dict[str, str] = {}
+    for name, index, raw in registers:
+        label = f"register #{index + 1}"
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            problems.append(Problem(name, label, "must be a table of strings"))
+            continue
+        unknown = sorted(set(raw) - REGISTER_KEYS)
+        if unknown:
+            problems.append(Problem(name, label, f"unknown key {unknown[0]!r}"))
+        product_id, number = raw.get("product", ""), raw.get("number", "")
+        label = f"register {number!r}"
+        if product_id not in products:
+            problems.append(Problem(name, label, f"product {product_id!r} is not a known product"))
+        elif not number.isdigit():
+            problems.append(Problem(name, label, f"register number {number!r} must be digits"))
+        elif not _URL.fullmatch(raw.get("source", "")):
+            problems.append(Problem(name, label, f"'source' must be an http(s) URL, got {raw.get('source', '')!r}"))
+        elif product_id in seen:
+            problems.append(Problem(name, label, f"product {product_id!r} already has register entry {seen[product_id]}"))
+        else:
+            seen[product_id] = number
+            product = products[product_id]
+            product.register_entry = dict(raw, file=name)
+            if not raw.get("excluded"):
+                product.register, product.register_source = number, raw["source"]
+            elif product.register == number:
+                product.register, product.register_source = "", ""
 
 
 def _display_path(path: Path) -> str:

@@ -40,3 +40,7 @@ from server.cli.remote.totals import register as register_totals  # noqa: E402
 
 register_totals(app)
 register_reclassify(catalog_app)
+
+from server.cli.catalog_register import register as register_catalog_register  # noqa: E402
+
+register_catalog_register(catalog_app)
