@@ -143,7 +143,8 @@ class _ProductNames:
     def __init__(self, product: Product) -> None:
         self.product = product
         self.name = normalize(product.name)
-        self.patterns = [(rule, re.compile(rule)) for key in ("windows", "names") for rule in product.match.get(key, [])]
+        rules = [rule for key in ("windows", "names") for rule in product.match.get(key, [])]
+        self.patterns = [(rule, re.compile(rule)) for rule in rules]
 
     def rule(self, names: list[str]) -> str:
         """The evidence that one of the names is this product ('' when none)."""
