@@ -262,7 +262,7 @@ def _apply_register(registers: list[tuple[str, int, Any]], products: dict[str, P
         elif not _URL.fullmatch(raw.get("source", "")):
             problems.append(Problem(name, label, f"'source' must be an http(s) URL, got {raw.get('source', '')!r}"))
         elif product_id in seen:
-            problems.append(Problem(name, label, f"product {product_id!r} already has register entry {seen[product_id]}"))
+            problems.append(Problem(name, label, f"product {product_id!r} already has entry {seen[product_id]}"))
         else:
             seen[product_id] = number
             product = products[product_id]
@@ -401,7 +401,7 @@ def _product(raw: Any, name: str, index: int, problems: list[Problem]) -> Produc
 
 def _check_rules(key: str, rules: list[str], name: str, label: str, problems: list[Problem]) -> None:
     for rule in rules:
-        if key in ("windows", "names", "os"):
+        if key in ("windows", "names", "os", "macos"):
             _check_pattern(rule, f"match.{key}", "fullmatch", name, label, problems)
         elif key == "msi_upgrade_code" and not _GUID.fullmatch(rule):
             problems.append(Problem(name, label, f"match.msi_upgrade_code {rule!r} is not an uppercase {{GUID}}"))

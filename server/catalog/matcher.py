@@ -155,6 +155,7 @@ class CatalogIndex:
         self.windows = _PatternSet()
         self.names = _PatternSet()
         self.os = _PatternSet()
+        self.macos = _PatternSet()  # macOS app names only: Apple's own short names ("Notes", "Aperçu")
         self.aliases: dict[str, str] = {}
         self.publisher_patterns: list[tuple[_Pattern, str]] = []
         self.team_ids: dict[str, str] = {}
@@ -194,6 +195,8 @@ class CatalogIndex:
                     self.names.add(rule, product_id)
                 elif key == "os":
                     self.os.add(rule, product_id)
+                elif key == "macos":
+                    self.macos.add(rule, product_id)
                 elif key == "bundle_id" and rule.endswith(".*"):
                     self.bundle_prefixes.append((rule[:-1].lower(), product_id))
                 else:
@@ -315,6 +318,8 @@ class CatalogIndex:
             return None, ""
         if item.source == "os":
             sets = [("os", self.os)]
+        elif item.source == "macos-app":
+            sets = [("macos", self.macos), ("windows", self.windows), ("names", self.names)]
         elif item.source in _DISPLAY_NAME_SOURCES or item.source not in _EXACT_BY_SOURCE:
             sets = [("windows", self.windows), ("names", self.names)]
         else:

@@ -230,3 +230,13 @@ def test_most_specific_pattern_wins(write_catalog, sample_catalog_files):
     classifier = Classifier(catalog, ("RU",))
     assert classifier.classify({"name": "Microsoft Teams classic", "source": "windows"}).product == "microsoft-teams"
     assert classifier.classify({"name": "Microsoft Whiteboard", "source": "windows"}).product == "microsoft-other"
+
+
+def test_macos_patterns_match_mac_apps_only():
+    """Apple's short app names ("Notes", "Aperçu") identify macOS apps, and nothing on Windows or Linux."""
+    classifier = Classifier(load_catalog(), ("RU",))
+    for name in ("Notes", "Aperçu", "Préférences Système"):
+        mac = classifier.classify({"name": name, "source": "macos-app"})
+        assert (mac.product, mac.country, mac.rule.split("~")[0]) == ("apple-macos-apps", "US", "macos:name"), name
+    assert classifier.classify({"name": "Notes", "source": "windows"}).product == ""
+    assert classifier.classify({"name": "notes", "source": "deb"}).product == ""
