@@ -26,14 +26,18 @@ def main() -> int:
     result = score(Classifier(catalog, ("RU",)), load_eval(EVAL_DIR))
     print(f"evaluation set: {len(result.outcomes)} labelled items; catalog {len(catalog.vendors)} vendors, "
           f"{len(catalog.products)} products; home RU")
-    print(f"\n{'group':<32}{'items':>6}{'country':>10}{'status':>10}{'both':>10}")
+    print("\nunknown: share the classifier left unknown (coverage gap); wrong: share given a wrong answer")
+    print(f"{'group':<40}{'items':>6}{'country':>9}{'status':>9}{'both':>9}{'unknown':>9}{'wrong':>8}")
     for title, key in (("source", lambda o: f"{o.file}"), ("category", lambda o: o.category)):
         for name, outcomes in result.by(key).items():
-            figures = "".join(f"{result.accuracy(outcomes, fact):>10.1%}" for fact in ("country", "status", "both"))
-            print(f"{title + ': ' + name:<32}{len(outcomes):>6}{figures}")
+            figures = "".join(f"{result.accuracy(outcomes, fact):>9.1%}" for fact in ("country", "status", "both"))
+            gaps = f"{result.unknown_share(outcomes):>9.1%}{result.misclassified_share(outcomes):>8.1%}"
+            print(f"{title + ': ' + name:<40}{len(outcomes):>6}{figures}{gaps}")
     office = result.classified_share(OFFICE_MACHINE)
     print(f"\n{'measure':<46}{'ours':>8}{'target':>10}")
     print(f"{'correct country and status (all items)':<46}{result.accuracy():>8.1%}{'>= 97%':>10}")
+    print(f"{'left unknown (all items)':<46}{result.unknown_share():>8.1%}{'':>10}")
+    print(f"{'given a wrong country or status (all items)':<46}{result.misclassified_share():>8.1%}{'':>10}")
     print(f"{'office Windows machine: installs classified':<46}{office:>8.1%}{'>= 95%':>10}")
     print(f"{'false domestic':<46}{len(result.false_domestic):>8}{'0':>10}")
     if "--verbose" in sys.argv or result.false_domestic:

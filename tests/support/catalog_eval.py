@@ -52,6 +52,16 @@ class Score:
             groups[key(outcome)].append(outcome)
         return dict(sorted(groups.items()))
 
+    def unknown_share(self, outcomes: Iterable[Outcome] | None = None) -> float:
+        """Coverage gap: the share the classifier left unknown."""
+        chosen = list(self.outcomes if outcomes is None else outcomes)
+        return sum(o.status == "unknown" for o in chosen) / len(chosen) if chosen else 0.0
+
+    def misclassified_share(self, outcomes: Iterable[Outcome] | None = None) -> float:
+        """Precision gap: the share given a country or status that is wrong (not merely unknown)."""
+        chosen = list(self.outcomes if outcomes is None else outcomes)
+        return sum(not o.correct and o.status != "unknown" for o in chosen) / len(chosen) if chosen else 0.0
+
     def classified_share(self, file: str) -> float:
         chosen = [o for o in self.outcomes if o.file == file]
         return sum(o.status != "unknown" for o in chosen) / len(chosen) if chosen else 0.0
@@ -66,11 +76,14 @@ class Score:
 
 
 def load_eval(directory: Path) -> list[tuple[str, int, dict]]:
-    """(file name, line number, labelled row) for every line of every *.jsonl file, sorted by file."""
+    """(file name, line number, labelled row) for every line of every *.jsonl file, sorted by file.
+
+    Lines starting with `#` are the file's header: where its strings come from and how they were labelled.
+    """
     rows = []
     for path in sorted(directory.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
+            if line.strip() and not line.startswith("#"):
                 rows.append((path.stem, number, json.loads(line)))
     return rows
 
