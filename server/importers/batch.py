@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Deque, Dict, Iterable, List, Optional, Tuple, Union
@@ -123,43 +122,11 @@ def _register_host(conn: Connection, host_id: str, hostname: str, tags: Dict[str
     return existing is None
 
 
-class _Reader:
-    """Reads and validates the next file in a thread while the current one is written (SQLite and psycopg
-    release the GIL while they work); one file ahead, never more, so memory stays at two files."""
-
-    def __init__(self, candidates: Iterable[Candidate], max_bytes: int):
-        self.pending: Deque[Candidate] = deque(candidates)
-        self.max_bytes = max_bytes
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="footprint-import-read")
-        self.ahead: Optional[Tuple[Candidate, Future]] = None
-
-    def __bool__(self) -> bool:
-        return self.ahead is not None or bool(self.pending)
-
-    def take(self) -> Tuple[Candidate, Future]:
-        if self.ahead is None:
-            self._read_next()
-        current, self.ahead = self.ahead, None
-        if self.pending:
-            self._read_next()
-        return current
-
-    def left(self) -> List[Candidate]:
-        return ([self.ahead[0]] if self.ahead else []) + list(self.pending)
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def _read_next(self) -> None:
-        candidate = self.pending.popleft()
-        self.ahead = (candidate, self.pool.submit(read_reports, candidate, self.max_bytes))
-
-
-def _store_file(conn: Connection, candidate: Candidate, read: Future, tags: Dict[str, str]) -> _Outcome:
-    """Store one file's reports (read by `read`) in a savepoint of the open transaction."""
+def _store_file(conn: Connection, candidate: Candidate, tags: Dict[str, str], max_bytes: int) -> _Outcome:
+    """Read one file and store its reports in a savepoint of the open transaction."""
     outcome = _Outcome(str(candidate.path))
     try:
-        outcome.format, parsed = read.result()
+        outcome.format, parsed = read_reports(candidate, max_bytes)
         with conn.begin_nested():
             for report in parsed:
                 host = report.report.host
@@ -199,23 +166,23 @@ def _record(summary: ImportSummary, outcome: _Outcome) -> None:
 
 
 def _store_batch(
-    engine: Engine, reader: _Reader, tags: Dict[str, str], summary: ImportSummary,
-    on_file: Optional[Callable[[Path], None]],
+    engine: Engine, pending: Deque[Candidate], tags: Dict[str, str], max_bytes: int,
+    summary: ImportSummary, on_file: Optional[Callable[[Path], None]],
 ) -> None:
     outcomes: List[_Outcome] = []
     taken: List[Candidate] = []
     started = time.monotonic()
     try:
         with write_transaction(engine) as conn:
-            while reader and len(taken) < BATCH_FILES and time.monotonic() - started < BATCH_SECONDS:
-                candidate, read = reader.take()
+            while pending and len(taken) < BATCH_FILES and time.monotonic() - started < BATCH_SECONDS:
+                candidate = pending.popleft()
                 taken.append(candidate)
-                outcomes.append(_store_file(conn, candidate, read, tags))
+                outcomes.append(_store_file(conn, candidate, tags, max_bytes))
                 if on_file:
                     on_file(candidate.path)
     except (OperationalError, InterfaceError, StatementError, _ConnectionLost) as exc:
         reason = _first_line(exc)
-        lost = [str(c.path) for c in [*taken, *reader.left()]]
+        lost = [str(c.path) for c in [*taken, *pending]]
         raise ImportAborted(f"the database failed: {reason}", summary, lost) from None
     for outcome in outcomes:
         _record(summary, outcome)
@@ -231,10 +198,7 @@ def import_files(
     """Import every file; a bad one is rejected with its reason and the rest of the batch goes on.
     A plain Path is a file named by the person importing (a symbolic link is followed)."""
     summary = ImportSummary()
-    reader = _Reader((p if isinstance(p, Candidate) else Candidate(Path(p)) for p in paths), max_bytes)
-    try:
-        while reader:
-            _store_batch(engine, reader, tags or {}, summary, on_file)
-    finally:
-        reader.close()
+    pending = deque(p if isinstance(p, Candidate) else Candidate(Path(p)) for p in paths)
+    while pending:
+        _store_batch(engine, pending, tags or {}, max_bytes, summary, on_file)
     return summary
