@@ -17,7 +17,12 @@ CATEGORY_ROWS = 12
 
 
 def _alternatives(row: dict) -> List[str]:
-    return [f"{a['name']} ({a['country']})" if a.get("country") else a["name"] for a in row.get("alternatives", [])]
+    """Each alternative with its country and, where recorded, its Russian software register entry."""
+    named = []
+    for a in row.get("alternatives", []):
+        facts = [f for f in (a.get("country"), f"register {a['register']}" if a.get("register") else "") if f]
+        named.append(f"{a['name']} ({', '.join(facts)})" if facts else a["name"])
+    return named
 
 
 def _product(row: dict) -> ProductRow:
