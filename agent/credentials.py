@@ -47,11 +47,15 @@ def load(state_dir: str) -> Optional[Credentials]:
 
 
 def save(state_dir: str, credentials: Credentials) -> str:
-    """Store atomically with mode 0600 (owner only), whatever the umask."""
-    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    """Store atomically with mode 0600 (owner only), whatever the umask; ValueError when the disk
+    (or anything else) refuses, so the caller says why instead of crashing."""
     path = credentials_path(state_dir)
-    write_atomically(path, json.dumps(asdict(credentials), indent=1).encode("utf-8"), mode=0o600)
-    os.chmod(path, 0o600)
+    try:
+        os.makedirs(state_dir, mode=0o700, exist_ok=True)
+        write_atomically(path, json.dumps(asdict(credentials), indent=1).encode("utf-8"), mode=0o600)
+        os.chmod(path, 0o600)
+    except OSError as error:
+        raise ValueError(f"cannot store the host key in {path}: {error.strerror}") from None
     return path
 
 

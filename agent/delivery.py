@@ -12,7 +12,8 @@ import logging
 import os
 import random
 import socket
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
 from agent import credentials, runstate
@@ -26,6 +27,11 @@ log = logging.getLogger("footprint.delivery")
 DEFAULT_INTERVAL = 3600
 MIN_INTERVAL = 10
 REJECTED_FOR_GOOD = (400, 403, 413, 415, 422)
+# The collector as a whole is busy or down: stop this round and back off the whole cycle.
+COLLECTOR_BUSY = (429, 503)
+# A report the collector failed on (another 5xx) waits this long before its next try, doubling.
+REPORT_RETRY_BASE = 60.0
+REPORT_RETRY_CAP = 6 * 3600.0
 
 
 class NotEnrolled(Exception):
@@ -85,8 +91,19 @@ def ensure_enrolled(config: Config, wait: Optional[Callable[[float], bool]] = No
     return enroll(config, server, secret, wait=wait)
 
 
+@dataclass
+class Delivery:
+    """What one pass over the spool did, by report id."""
+
+    delivered: List[str] = field(default_factory=list)
+    rejected: List[str] = field(default_factory=list)  # refused for good: set aside
+    failed: Dict[str, str] = field(default_factory=dict)  # the collector failed on it (5xx): why
+    waiting: List[str] = field(default_factory=list)  # failed before; its next try is not due
+
+
 def run_cycle(config: Config, collect: Callable[[], Dict[str, Any]], force_full: bool = False,
-              wait: Optional[Callable[[float], bool]] = None) -> Outcome:
+              wait: Optional[Callable[[float], bool]] = None,
+              clock: Callable[[], float] = time.time) -> Outcome:
     """Collect, deliver the spool, check in, send a full report when asked (or when forced)."""
     state = runstate.load(config.state_dir)
     state.last_attempt = runstate.rfc3339()
@@ -99,16 +116,16 @@ def run_cycle(config: Config, collect: Callable[[], Dict[str, Any]], force_full:
         state.server = config.server or enrolled.server
         report = collect()
         transport = Transport(config, state.server, enrolled.host_key, wait=wait)
-        deliver_spool(spool, transport)
+        deliver_spool(spool, transport, state.report_retries, clock())
         answer = transport.checkin(enrolled.host_id, report["inventory_hash"])
         if answer.get("full_report") or force_full:
             body = gzip_report(report)
             spooled = spool.put(report["report_id"], body) is not None
             if not spooled:  # disk full: send it straight away rather than not at all
                 answer = transport.send_report(body)
-            elif report["report_id"] in deliver_spool(spool, transport):
-                raise TransportError(f"the collector rejected report {report['report_id']}",
-                                     retryable=False)
+            else:
+                _check_sent(report["report_id"],
+                            deliver_spool(spool, transport, state.report_retries, clock()))
         state.queued_hash = report["inventory_hash"]
         state.failures, state.last_error = 0, None
         state.last_success = runstate.rfc3339()
@@ -132,22 +149,59 @@ def run_cycle(config: Config, collect: Callable[[], Dict[str, Any]], force_full:
     return outcome
 
 
-def deliver_spool(spool: Spool, transport: Transport) -> List[str]:
-    """Send spooled reports oldest first; the ids the collector refused for good (set aside)."""
-    rejected = []
+def _check_sent(report_id: str, delivery: Delivery) -> None:
+    """The cycle fails when its own report did not get through (it stays spooled unless refused)."""
+    if report_id in delivery.rejected:
+        raise TransportError(f"the collector rejected report {report_id}", retryable=False)
+    if report_id in delivery.failed:
+        raise TransportError(f"{delivery.failed[report_id]} (report {report_id} stays spooled "
+                             "and is retried later)", retryable=True)
+
+
+def deliver_spool(spool: Spool, transport: Transport,
+                  retries: Optional[Dict[str, List[float]]] = None,
+                  now: Optional[float] = None) -> Delivery:
+    """Send spooled reports oldest first; one report never holds up the others.
+
+    Refused for good (4xx): set aside. The collector failed on it (5xx): it waits for its own next
+    try in `retries` (spool file name -> [failures, not before]), doubling from a minute up to six
+    hours, and the rest go on. Unreachable, busy (429/503) or a bad key: the round stops (raised).
+    """
+    retries = {} if retries is None else retries
+    now = time.time() if now is None else now
+    done = Delivery()
+    present = set()
     for spooled in spool.pending():
+        name = os.path.basename(spooled.path)
+        present.add(name)
+        failures, not_before = retries.get(name, (0, 0.0))
+        if now < not_before:
+            done.waiting.append(spooled.report_id)
+            continue
         try:
             answer = transport.send_report(spooled.body)
         except TransportError as error:
-            if error.status not in REJECTED_FOR_GOOD:
+            if error.status in REJECTED_FOR_GOOD:
+                spool.set_aside(spooled.path, f"the collector rejected it: {error}")
+                done.rejected.append(spooled.report_id)
+                retries.pop(name, None)
+                continue
+            if error.status is None or error.status < 500 or error.status in COLLECTOR_BUSY:
                 raise
-            spool.set_aside(spooled.path, f"the collector rejected it: {error}")
-            rejected.append(spooled.report_id)
+            delay = min(REPORT_RETRY_CAP, REPORT_RETRY_BASE * 2 ** failures)
+            retries[name] = [failures + 1, now + delay * random.uniform(0.5, 1.0)]
+            done.failed[spooled.report_id] = str(error)
+            log.warning("%s: report %s stays spooled, next try in about %d s; the others go on",
+                        error, spooled.report_id, delay)
             continue
         spool.remove(spooled)
+        retries.pop(name, None)
+        done.delivered.append(spooled.report_id)
         log.debug("report %s delivered%s", spooled.report_id,
                   " (already received)" if answer.get("duplicate") else "")
-    return rejected
+    for name in [n for n in retries if n not in present]:
+        del retries[name]  # delivered, set aside or dropped by the spool's bounds
+    return done
 
 
 def next_interval(config: Config, answer: Dict[str, Any]) -> float:

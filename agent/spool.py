@@ -21,6 +21,7 @@ log = logging.getLogger("footprint.spool")
 
 SUFFIX = ".json.gz"
 BAD_SUFFIX = ".bad"
+KEEP_SET_ASIDE = 10  # set-aside files kept for inspection; older ones are deleted
 _TEMP_PREFIX = ".tmp-"
 
 
@@ -34,7 +35,8 @@ class SpooledReport:
 
 
 class Spool:
-    """Reports in `directory`, delivered oldest first, bounded by count and total bytes."""
+    """Reports in `directory`, delivered oldest first, bounded by count and total bytes; files set
+    aside (.bad) count against the same bounds and are the first to go."""
 
     def __init__(self, directory: str, max_reports: int = 100, max_bytes: int = 64 << 20) -> None:
         self.directory = directory
@@ -43,11 +45,11 @@ class Spool:
 
     def put(self, report_id: str, body: bytes) -> Optional[str]:
         """Store a gzip body atomically; its path, or None when the disk is full (spool kept)."""
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
         name = f"{time.time_ns():020d}-{report_id}{SUFFIX}"
         final = os.path.join(self.directory, name)
         temp = os.path.join(self.directory, _TEMP_PREFIX + name)
         try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
             _write_durably(temp, body)
             os.replace(temp, final)
             _fsync_directory(self.directory)
@@ -91,6 +93,7 @@ class Spool:
             os.replace(path, path + BAD_SUFFIX)
         except OSError as error:
             log.warning("spool: cannot rename %s: %s", path, error.strerror)
+        self._enforce_bounds()
 
     def clean_temporaries(self) -> None:
         """Remove temp files left by a write that was interrupted (power cut, SIGKILL)."""
@@ -102,14 +105,20 @@ class Spool:
             if name.startswith(_TEMP_PREFIX):
                 _remove_quietly(os.path.join(self.directory, name))
 
-    def count_set_aside(self) -> int:
+    def set_aside_paths(self) -> List[str]:
+        """Files set aside, oldest first."""
         try:
-            return sum(1 for n in os.listdir(self.directory) if n.endswith(BAD_SUFFIX))
+            names = os.listdir(self.directory)
         except FileNotFoundError:
-            return 0
+            return []
+        return [os.path.join(self.directory, n) for n in sorted(names) if n.endswith(BAD_SUFFIX)]
+
+    def count_set_aside(self) -> int:
+        return len(self.set_aside_paths())
 
     def total_bytes(self) -> int:
-        return sum(_size(p) for p in self.paths())
+        """Bytes the spool takes: reports waiting and files set aside."""
+        return sum(_size(p) for p in self.paths() + self.set_aside_paths())
 
     def _read(self, path: str) -> Optional[SpooledReport]:
         try:
@@ -127,14 +136,23 @@ class Spool:
         return SpooledReport(path=path, report_id=report_id, body=body)
 
     def _enforce_bounds(self) -> None:
-        files = self.paths()
+        """Within count and bytes, set-aside files first, then the oldest reports; at most
+        KEEP_SET_ASIDE set-aside files at all."""
+        bad, reports = self.set_aside_paths(), self.paths()
+        files = bad + reports  # the order in which they go
         sizes = [_size(p) for p in files]
-        total = sum(sizes)
-        while files and (len(files) > self.max_reports or total > self.max_bytes):
+        total, removed = sum(sizes), 0
+        while files and (len(files) > self.max_reports or total > self.max_bytes
+                         or len(bad) - removed > KEEP_SET_ASIDE):
             oldest, size = files.pop(0), sizes.pop(0)
             total -= size
-            log.warning("spool: limit reached (%d reports / %d bytes max), dropping the oldest "
-                        "report %s", self.max_reports, self.max_bytes, os.path.basename(oldest))
+            if removed < len(bad):
+                log.warning("spool: deleting %s, set aside earlier (the spool keeps %d set-aside "
+                            "files within its limits)", os.path.basename(oldest), KEEP_SET_ASIDE)
+            else:
+                log.warning("spool: limit reached (%d reports / %d bytes max), dropping the oldest "
+                            "report %s", self.max_reports, self.max_bytes, os.path.basename(oldest))
+            removed += 1
             _remove_quietly(oldest)
         _fsync_directory(self.directory)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Dict, List, Optional, Tuple
 
 import pytest
@@ -127,3 +130,29 @@ def sample_report() -> dict:
         ],
         "errors": [],
     }
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real 64 KiB tmpfs at `.path` (needs root and mount; skipped elsewhere); `.fill()` leaves it
+    without a free byte."""
+    mount_point = tmp_path / "small"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
+                            capture_output=True)
+    if result.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+
+    def fill() -> None:
+        with open(mount_point / "filler", "wb", buffering=0) as handle:
+            for size in (4096, 1):  # pages, then the last bytes
+                try:
+                    while handle.write(os.urandom(size)):
+                        pass
+                except OSError:
+                    pass
+
+    try:
+        yield SimpleNamespace(path=mount_point, fill=fill)
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import subprocess
 
 import pytest
 
@@ -96,26 +95,39 @@ def test_interrupted_write_leaves_only_an_ignored_temporary(tmp_path, sample_rep
     assert not os.path.exists(leftover)
 
 
-def test_disk_full_keeps_the_existing_spool(tmp_path, sample_report, caplog):
-    """A real full file system: a 64 KiB tmpfs (needs root and mount; skipped elsewhere)."""
-    mount_point = tmp_path / "small"
-    mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-                            capture_output=True)
-    if result.returncode != 0:
-        pytest.skip("cannot mount a small tmpfs here (needs root)")
-    try:
-        spool = Spool(str(mount_point / "spool"), max_bytes=1 << 30)
-        first = put(spool, sample_report, 1)
-        before = open(first, "rb").read()
-        huge = os.urandom(200 * 1024)  # incompressible, larger than the file system
-        assert spool.put("00000000-0000-4000-8000-000000000099", huge) is None
-        assert [r.report_id[-1] for r in spool.pending()] == ["1"]
-        assert open(first, "rb").read() == before
-        assert os.listdir(spool.directory) == [os.path.basename(first)]
-        assert any("disk full" in m for m in caplog.messages)
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=True)
+def test_disk_full_keeps_the_existing_spool(full_disk, sample_report, caplog):
+    spool = Spool(str(full_disk.path / "spool"), max_bytes=1 << 30)
+    first = put(spool, sample_report, 1)
+    before = open(first, "rb").read()
+    huge = os.urandom(200 * 1024)  # incompressible, larger than the file system
+    assert spool.put("00000000-0000-4000-8000-000000000099", huge) is None
+    assert [r.report_id[-1] for r in spool.pending()] == ["1"]
+    assert open(first, "rb").read() == before
+    assert os.listdir(spool.directory) == [os.path.basename(first)]
+    assert any("disk full" in m for m in caplog.messages)
+
+
+def test_set_aside_files_count_against_the_bounds_and_go_first(tmp_path, sample_report, caplog):
+    spool = Spool(str(tmp_path / "spool"), max_reports=3)
+    paths = [put(spool, sample_report, n) for n in range(3)]
+    spool.set_aside(paths[0], "the collector rejected it")
+    assert (len(spool.paths()), spool.count_set_aside()) == (2, 1)
+    assert spool.total_bytes() == sum(os.path.getsize(p) for p in paths[1:] + [paths[0] + ".bad"])
+    put(spool, sample_report, 3)  # 2 reports + 1 set aside + 1 new: over 3, the set-aside goes
+    assert spool.count_set_aside() == 0
+    assert [r.report_id[-1] for r in spool.pending()] == ["1", "2", "3"]
+    assert any("set aside earlier" in m for m in caplog.messages)
+
+
+def test_only_the_newest_set_aside_files_are_kept(tmp_path, sample_report):
+    from agent.spool import KEEP_SET_ASIDE
+
+    spool = Spool(str(tmp_path / "spool"))
+    for number in range(KEEP_SET_ASIDE + 3):
+        spool.set_aside(put(spool, sample_report, number), "unreadable")
+    kept = [os.path.basename(p) for p in spool.set_aside_paths()]
+    assert len(kept) == KEEP_SET_ASIDE
+    assert kept[0].endswith(f"{3:012d}.json.gz.bad")
 
 
 def test_write_atomically_replaces_whole_content(tmp_path):
