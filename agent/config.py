@@ -6,13 +6,14 @@ what is wrong, so an administrator fixes it without reading a stack trace.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
-from agent import paths
+from agent import contract, paths
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -39,6 +40,7 @@ class Config:
     log_level: str = "info"
     state_dir: str = ""
     tags: Dict[str, str] = field(default_factory=dict)
+    allow_http: bool = False  # plain http:// to a collector that is not on this machine
 
 
 def load(path: Optional[str] = None, environ: Optional[Mapping[str, str]] = None) -> Config:
@@ -160,10 +162,23 @@ def _directory(value: Any) -> str:
 def _tags(value: Any) -> Dict[str, str]:
     if not isinstance(value, dict):
         raise TypeError("expected a table of name = \"value\" strings ([tags] section)")
+    if len(value) > contract.MAX_TAGS:
+        raise ValueError(f"at most {contract.MAX_TAGS} tags")
     for name, tag in value.items():
-        if not isinstance(tag, str) or not name or len(name) > 64 or len(tag) > 256:
-            raise ValueError(f"tag {name!r} must be a string of at most 256 characters")
+        if not name or len(name) > contract.TAG_KEY:
+            raise ValueError(f"tag name {name!r} must be 1 to {contract.TAG_KEY} characters")
+        if not isinstance(tag, str) or len(tag) > contract.TAG_VALUE:
+            raise ValueError(f"tag {name!r} must be a string of at most {contract.TAG_VALUE} "
+                             "characters")
     return dict(value)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "false", "0", "no"):
+        return value.strip().lower() in ("true", "1", "yes")
+    raise ValueError("expected true or false")
 
 
 _KEYS: Dict[str, Callable[[Any], Any]] = {
@@ -180,18 +195,47 @@ _KEYS: Dict[str, Callable[[Any], Any]] = {
     "log_level": _log_level,
     "state_dir": _directory,
     "tags": _tags,
+    "allow_http": _flag,
 }
 
 
-def check_server(url: str) -> str:
+def is_loopback(url: str) -> bool:
+    """True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def plain_http_problem(url: str, allow_http: bool) -> Optional[str]:
+    """Why the agent will not talk to `url`: plain HTTP to another machine would carry the enrollment
+    secret, the host key and the inventory in clear. None when it is HTTPS, this machine, or allowed."""
+    if urlsplit(url).scheme != "http" or is_loopback(url) or allow_http:
+        return None
+    return (f"{url} is plain HTTP: the enrollment secret, the host key and the inventory would cross "
+            "the network unencrypted; use https:// (or set allow_http = true in agent.toml, "
+            "FOOTPRINT_ALLOW_HTTP=true, to accept that)")
+
+
+def check_server(url: str, allow_http: bool = False) -> str:
     """Validate a collector URL given on the command line or in enroll.env."""
     try:
-        return _KEYS["server"](url)
+        checked = _KEYS["server"](url)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"server {url!r}: {error}") from None
+    problem = plain_http_problem(checked, allow_http)
+    if problem:
+        raise ConfigError(f"server {problem}")
+    return checked
 
 
 def _check_combinations(config: Config) -> None:
     if config.client_key and not config.client_cert:
         raise ConfigError(f"{config.source}: key 'client_key' is set without 'client_cert'")
+    problem = plain_http_problem(config.server, config.allow_http) if config.server else None
+    if problem:
+        raise ConfigError(f"{config.source}: key 'server': {problem}")
 

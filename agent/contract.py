@@ -37,6 +37,11 @@ MAX_CORES = 1_000_000
 MIN_YEAR = 1970
 MAX_YEAR = 2999
 
+# Tags an agent sends at enrollment (agent.toml [tags]; docs/protocol.md).
+MAX_TAGS = 32
+TAG_KEY = SHORT
+TAG_VALUE = NAME
+
 MAX_SOFTWARE_ITEMS = 20_000
 MAX_ERRORS = 500
 MAX_INTERFACES = 256

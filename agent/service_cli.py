@@ -65,9 +65,9 @@ def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> in
               "FOOTPRINT_ENROLL_SECRET and enroll.env beside agent.toml)", file=sys.stderr)
         return 2
     try:
-        agent_config.check_server(server)
+        agent_config.check_server(server, config.allow_http)
         enrolled = enroll(config, server, secret, force=True)
-    except (agent_config.ConfigError, TransportError) as error:
+    except (agent_config.ConfigError, TransportError, ValueError) as error:
         print(f"footprint-agent enroll: {error}", file=sys.stderr)
         return 1
     path = credentials.credentials_path(config.state_dir)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import random
 import threading
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional
 
 from agent import __version__
-from agent.config import Config
+from agent.config import Config, is_loopback, plain_http_problem
+
+log = logging.getLogger("footprint.transport")
 
 RETRYABLE_STATUS = (408, 429, 500, 502, 503, 504)
 SYSTEM_CA_BUNDLES = (
@@ -54,6 +57,11 @@ class Transport:
     def __init__(self, config: Config, server: str, host_key: Optional[str] = None,
                  attempts: int = 3, backoff: Optional[Backoff] = None,
                  wait: Optional[Callable[[float], bool]] = None) -> None:
+        problem = plain_http_problem(server, config.allow_http)
+        if problem:  # whatever the URL came from: agent.toml, enroll.env, the host key file
+            raise TransportError(problem, retryable=False)
+        if server.startswith("http://") and not is_loopback(server):
+            log.warning("talking to %s over plain HTTP: allowed by allow_http", server)
         import requests
 
         self._requests = requests

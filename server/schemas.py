@@ -15,8 +15,6 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent import contract as c
 
-MAX_TAGS = 32
-
 
 def _text(max_length: int, min_length: int = 0, pattern: Optional[str] = None):
     constraints = StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
@@ -159,10 +157,15 @@ class Report(_Model):
     errors: List[SourceError] = Field(default_factory=list, max_length=c.MAX_ERRORS)
 
 
+Tags = Dict[_text(c.TAG_KEY, 1), _text(c.TAG_VALUE)]
+
+
 class EnrollRequest(_Model):
     secret: Secret
     host_id: HostId
     hostname: _text(255, 1)
+    # agent.toml [tags]; the enrollment secret's own tags win where both set a key
+    tags: Tags = Field(default_factory=dict, max_length=c.MAX_TAGS)
 
 
 class EnrollResponse(BaseModel):
@@ -193,7 +196,7 @@ class TokenCreate(_Model):
     name: Optional[Name] = None
     read_only: bool = False
     expires_at: Optional[datetime] = None
-    tags: Dict[Short, Name] = Field(default_factory=dict, max_length=MAX_TAGS)
+    tags: Dict[Short, Name] = Field(default_factory=dict, max_length=c.MAX_TAGS)
 
 
 class ErrorBody(BaseModel):

@@ -40,7 +40,7 @@ def enroll(
     if token is None:
         raise ApiError(401, "unauthorized", "unknown, expired or revoked enrollment secret")
     try:
-        key = enroll_host(engine, token, body.host_id, body.hostname)
+        key = enroll_host(engine, token, body.host_id, body.hostname, body.tags)
     except HostRemoved:
         raise ApiError(
             403, "host_removed", f"host {body.host_id} was removed by an administrator"

@@ -75,10 +75,13 @@ def _revoke_keys(conn, host_id: str, now: datetime) -> int:
     ).rowcount
 
 
-def enroll_host(engine: Engine, token, host_id: str, hostname: str) -> str:
+def enroll_host(
+    engine: Engine, token, host_id: str, hostname: str, tags: Optional[Dict[str, str]] = None
+) -> str:
     """Register (or re-register) a host under an enrollment token; returns its new key.
 
-    A re-enrollment revokes the host's earlier keys, so one machine has one working key.
+    A re-enrollment revokes the host's earlier keys, so one machine has one working key. `tags` are
+    the agent's own (agent.toml); the token's tags, set by an administrator, win over them.
     """
     key = new_secret("host")
     now = utcnow()
@@ -99,8 +102,8 @@ def enroll_host(engine: Engine, token, host_id: str, hostname: str) -> str:
                 host_id=host_id, key_hash=hash_secret(key), token_id=token.id, created_at=now
             )
         )
-        tags = json.loads(token.tags or "{}")
-        rows = [{"host_id": host_id, "key": k, "value": v} for k, v in tags.items()]
+        merged = {**(tags or {}), **json.loads(token.tags or "{}")}
+        rows = [{"host_id": host_id, "key": k, "value": v} for k, v in merged.items()]
         upsert(conn, host_tags, rows, keys=["host_id", "key"], update=["value"])
     return key
 

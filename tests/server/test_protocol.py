@@ -34,6 +34,21 @@ def test_enroll_gives_a_key_and_applies_the_tokens_tags(client, engine, enroll):
     assert tags == {"dept": "finance"}
 
 
+def test_enroll_stores_the_agents_tags_under_the_tokens(client, engine, enroll_secret):
+    """agent.toml [tags] arrive with the enrollment; where the secret sets the same name, it wins."""
+    answer = client.post("/api/v1/enroll", json={
+        "secret": enroll_secret, "host_id": "3d1219c7b1", "hostname": "ws-043",
+        "tags": {"site": "Москва", "dept": "it"}})
+    assert answer.status_code == 201, answer.text
+    with engine.connect() as conn:
+        tags = dict(conn.execute(select(host_tags.c.key, host_tags.c.value)).all())
+    assert tags == {"site": "Москва", "dept": "finance"}
+    too_many = {f"k{n}": "v" for n in range(33)}
+    refused = client.post("/api/v1/enroll", json={
+        "secret": enroll_secret, "host_id": "3d1219c7b2", "hostname": "ws-044", "tags": too_many})
+    assert refused.status_code == 422 and "tags" in refused.json()["detail"]
+
+
 @pytest.mark.parametrize("secret_state", ["unknown", "expired", "revoked", "admin"])
 def test_enroll_refuses_a_secret_that_is_not_live(client, engine, secret_state):
     if secret_state == "unknown":

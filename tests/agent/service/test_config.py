@@ -100,6 +100,39 @@ def test_bad_environment_value_names_the_variable(tmp_path):
         agent_config.load(str(write(tmp_path, "")), environ={"FOOTPRINT_TAGS": "finance"})
 
 
+def test_plain_http_to_another_machine_is_refused_unless_allowed(tmp_path):
+    """A security officer's default: no secret or inventory in clear over the network."""
+    path = write(tmp_path, 'server = "http://footprint.corp.example"\n')
+    with pytest.raises(ConfigError, match="key 'server': http://footprint.corp.example is plain HTTP: "
+                                          "the enrollment secret, the host key and the inventory"):
+        agent_config.load(path, environ={})
+    allowed = agent_config.load(path, environ={"FOOTPRINT_ALLOW_HTTP": "true"})
+    assert (allowed.server, allowed.allow_http) == ("http://footprint.corp.example", True)
+    for local in ("http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"):
+        assert agent_config.check_server(local) == local  # this machine: nothing crosses the network
+    with pytest.raises(ConfigError, match="plain HTTP"):
+        agent_config.check_server("http://10.20.30.40:8080")
+    assert agent_config.check_server("https://10.20.30.40:8443") == "https://10.20.30.40:8443"
+
+
+def test_a_stored_plain_http_server_is_refused_before_any_connection(tmp_path):
+    from agent.transport import Transport, TransportError
+
+    config = agent_config.load(write(tmp_path, ""), environ={})
+    with pytest.raises(TransportError, match="plain HTTP") as caught:
+        Transport(config, "http://footprint.corp.example", "fph_key")
+    assert not caught.value.retryable
+
+
+def test_tags_are_held_to_what_the_collector_accepts(tmp_path):
+    too_long = write(tmp_path, "[tags]\ndept = \"" + "x" * 256 + "\"\n")
+    with pytest.raises(ConfigError, match="tag 'dept' must be a string of at most 255 characters"):
+        agent_config.load(too_long, environ={})
+    many = write(tmp_path, "[tags]\n" + "".join(f'k{n} = "v"\n' for n in range(33)))
+    with pytest.raises(ConfigError, match="at most 32 tags"):
+        agent_config.load(many, environ={})
+
+
 def test_client_key_needs_client_cert(tmp_path):
     key = tmp_path / "host.key"
     key.write_text("key")
