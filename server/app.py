@@ -11,7 +11,7 @@ from server.api import admin, agent, ops, totals
 from server.api.errors import install_handlers
 from server.settings import Settings
 from server.store import classify, migrate
-from server.store.db import make_engine
+from server.store.db import make_engine, utcnow
 
 log = logging.getLogger("footprint")
 
@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.ingest_latency = ops.LatencyHistogram()
+    app.state.clock = utcnow  # what "now" is for the totals' stale and trend windows (tests set it)
     install_handlers(app)
     for router in (agent.router, admin.router, totals.router, ops.router):
         app.include_router(router)

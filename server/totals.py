@@ -461,7 +461,7 @@ def trend(conn: Connection, f: HostFilter, since: Optional[date] = None, by: str
     days = sorted({d for d, _ in class_days} | {d for d, _ in flag_days})
     if not days:
         return []
-    today = today or datetime.now(timezone.utc).date()
+    today = today or (f.now or datetime.now(timezone.utc)).date()
     start = since or date.fromisoformat(days[0])
     periods: List[date] = []
     p = _period_end(start, by)

@@ -25,6 +25,11 @@ def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
+def current_time(request: Request) -> datetime:
+    """Now, by the app's clock: the wall clock, unless a test set another."""
+    return request.app.state.clock()
+
+
 def bearer(request: Request) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():

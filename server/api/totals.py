@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Iterator, List, Optional
 
 from fastapi import APIRouter, Depends, Query
@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
 from server import totals
-from server.api.deps import Admin, admin, get_engine
+from server.api.deps import Admin, admin, current_time, get_engine
 from server.api.errors import ApiError
 from server.render import render_csv
 from server.store import classify, queries
@@ -24,6 +24,7 @@ def host_filter(
     os: Optional[str] = Query(None, max_length=64, description="OS family, distribution id or name"),
     seen_within_days: Optional[int] = Query(None, ge=1, description="only hosts seen in the last N days"),
     stale_days: Optional[int] = Query(None, ge=1, description="hosts not seen for N days are stale"),
+    now: datetime = Depends(current_time),
 ) -> totals.HostFilter:
     """The filters every totals question takes."""
     try:
@@ -31,7 +32,7 @@ def host_filter(
     except ValueError as exc:
         raise ApiError(400, "invalid_filter", str(exc)) from None
     extra = {"stale_days": stale_days} if stale_days else {}
-    return totals.HostFilter(tags=tags, os=os, seen_within_days=seen_within_days, **extra)
+    return totals.HostFilter(tags=tags, os=os, seen_within_days=seen_within_days, now=now, **extra)
 
 
 @router.get("/summary")
