@@ -47,14 +47,10 @@ class Spool:
         """Store a gzip body atomically; its path, or None when the disk is full (spool kept)."""
         name = f"{time.time_ns():020d}-{report_id}{SUFFIX}"
         final = os.path.join(self.directory, name)
-        temp = os.path.join(self.directory, _TEMP_PREFIX + name)
         try:
             os.makedirs(self.directory, mode=0o700, exist_ok=True)
-            _write_durably(temp, body)
-            os.replace(temp, final)
-            _fsync_directory(self.directory)
+            write_atomically(final, body)
         except OSError as error:
-            _remove_quietly(temp)
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 log.warning("spool: disk full in %s, report %s not spooled; the %d reports "
                             "already spooled are kept", self.directory, report_id,
@@ -158,7 +154,8 @@ class Spool:
 
 
 def write_atomically(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Replace `path` with `data` so that readers see the old or the new content, never a mix."""
+    """Replace `path` with `data` so that readers see the old or the new content, never a mix, and a power
+    cut leaves one of them (temp file, fsync, rename, fsync of the directory). The agent's one file writer."""
     directory = os.path.dirname(os.path.abspath(path))
     temp = os.path.join(directory, _TEMP_PREFIX + os.path.basename(path))
     try:

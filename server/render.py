@@ -7,7 +7,11 @@ import io
 import json
 import shutil
 from enum import Enum
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, List, Sequence
+
+# group names short enough for an 80-column table
+SHORT_GROUPS = {"foreign-proprietary": "foreign", "foreign-open-source": "foreign OSS",
+                "os-component": "OS part"}
 
 
 class OutputFormat(str, Enum):
@@ -65,3 +69,8 @@ def render(data: Any, rows: Sequence[dict], columns: Sequence[str], fmt: OutputF
     if fmt == OutputFormat.csv:
         return render_csv(rows, columns).rstrip("\n")
     return render_table(rows, columns)
+
+
+def first_and_more(names: List[str]) -> str:
+    """`Yandex Browser +2`: a table cell that names the first and counts the rest."""
+    return f"{names[0]} +{len(names) - 1}" if len(names) > 1 else "".join(names)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import List, Optional
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from server.api.deps import Admin, admin, get_engine, writing_admin
 from server.api.errors import ApiError
 from server.schemas import TokenCreate
 from server.store import credentials, queries
-from server.store.db import as_utc
-from server.store.tables import tokens
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
 
@@ -79,18 +76,7 @@ def software(
 
 @router.get("/tokens")
 def list_tokens(engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
-    return {"tokens": token_rows(engine)}
-
-
-def token_rows(engine: Engine) -> List[dict]:
-    """Tokens without their hashes, newest first."""
-    columns = [c for c in tokens.c if c.name != "token_hash"]
-    with engine.connect() as conn:
-        rows = conn.execute(select(*columns).order_by(tokens.c.id.desc()))
-        return [
-            {k: as_utc(v) if isinstance(v, datetime) else v for k, v in r._mapping.items()}
-            for r in rows
-        ]
+    return {"tokens": credentials.list_tokens(engine)}
 
 
 @router.post("/tokens", status_code=201)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
 from server.catalog.loader import Problem, catalog_files, describe_problems, load_catalog, local_dirs_from_env
 from server.catalog.matcher import CatalogIndex
 from server.catalog.policy import Classifier, home_countries
+from server.files import write_atomically
 
 CACHE_DIR_ENV = "FOOTPRINT_CACHE_DIR"
 _CODE = sorted(Path(__file__).parent.glob("*.py"))
@@ -65,12 +65,10 @@ def _private(path: Path) -> bool:
 
 
 def _store(directory: Path, path: Path, index: CatalogIndex) -> None:
-    """Write atomically (temp file + rename) and drop older cache files; a read-only cache dir is not an error."""
+    """Write atomically (server/files.py) and drop older cache files; a read-only cache dir is not an error."""
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=directory, prefix=".catalog-", delete=False) as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(fh.name, path)
+        write_atomically(path, [pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)])
         for old in directory.glob("catalog-*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)

@@ -12,17 +12,15 @@ from typing import List, Optional
 import typer
 
 from server.catalog.describe import describe
+from server.cli.options import CatalogDirOption
 from server.render import OutputFormat, render
 
 catalog_app = typer.Typer(help="Inspect and validate the software catalog (shipped plus local files).",
                           no_args_is_help=True)
 
-CatalogDirOption = typer.Option(
-    None, "--catalog-dir", help="Organisation-local catalog directory (repeatable; adds to FOOTPRINT_CATALOG_DIR)."
-)
 
 
-def _load(catalog_dirs: Optional[List[Path]], require_valid: bool = True):
+def load_catalog_or_exit(catalog_dirs: Optional[List[Path]], require_valid: bool = True):
     """The catalog with local directories from the environment and the command line; exit 2 when invalid."""
     from server.catalog.loader import load_catalog, local_dirs_from_env
 
@@ -52,7 +50,7 @@ def check(catalog_dir: Optional[List[Path]] = CatalogDirOption) -> None:
     """Validate shipped and local catalog files; print every problem with file and entry."""
     from server.catalog.loader import describe_problems
 
-    catalog = _load(catalog_dir, require_valid=False)
+    catalog = load_catalog_or_exit(catalog_dir, require_valid=False)
     if catalog.problems:
         typer.echo(describe_problems(catalog.problems))
         typer.echo(f"{len(catalog.problems)} problem(s) in {len(catalog.files)} file(s)", err=True)
@@ -67,7 +65,7 @@ def stats(
     output: OutputFormat = typer.Option(OutputFormat.table, "--output", "-o"),
 ) -> None:
     """Products by category and by vendor country."""
-    catalog = _load(catalog_dir)
+    catalog = load_catalog_or_exit(catalog_dir)
     by_category = Counter(p.category for p in catalog.products.values())
     by_country = Counter(catalog.country_of(p.vendor) for p in catalog.products.values())
     vendors_by_country = Counter(catalog.country_of(v) for v in catalog.vendors)
@@ -89,7 +87,7 @@ def show(
     import json
     from dataclasses import asdict
 
-    catalog = _load(catalog_dir)
+    catalog = load_catalog_or_exit(catalog_dir)
     found = {}
     if entry_id in catalog.vendors:
         vendor = asdict(catalog.vendors[entry_id])

@@ -7,7 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.catalog import CatalogDirOption, _load
+from server.cli.catalog import load_catalog_or_exit
+from server.cli.options import CatalogDirOption
 from server.render import OutputFormat, render
 
 register_app = typer.Typer(help="Unified Register of Russian Software entries on catalog products (import, review).",
@@ -37,7 +38,7 @@ def _directory(into: Optional[Path]) -> Path:
 def _catalog(catalog_dir: Optional[List[Path]], directory: Path):
     """The catalog including the register directory, so the entries recorded there are applied."""
     dirs = list(catalog_dir or [])
-    return _load(dirs + ([directory] if directory.is_dir() and directory not in dirs else []))
+    return load_catalog_or_exit(dirs + ([directory] if directory.is_dir() and directory not in dirs else []))
 
 
 @register_app.command("import")

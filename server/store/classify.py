@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
-from sqlalchemy import Connection, Engine, delete, select, text
+from sqlalchemy import Connection, Engine, delete, func, select, text
 
 from server.catalog.cache import classifier_for
 from server.catalog.loader import local_dirs_from_env
 from server.catalog.matcher import Item
 from server.catalog.policy import Classification, Classifier, home_countries
 from server.store.db import write_transaction
-from server.store.tables import catalog_state, classes, software_titles, title_classes
+from server.store.tables import catalog_state, classes, host_software, software_titles, title_classes
 from server.store.upsert import insert_for, upsert
 
 log = logging.getLogger("footprint")
@@ -198,3 +198,22 @@ def alternatives_lookup(engine: Engine):
         return cache[product_id]
 
     return lookup
+
+
+def title_labels(conn: Connection) -> Dict[int, str]:
+    """Each classified title's `group: product` (or group), to compare classifications before and after."""
+    query = (select(title_classes.c.title_id, classes.c.grp, classes.c.product_name)
+             .join(classes, classes.c.id == title_classes.c.class_id))
+    return {title: f"{grp}: {name}" if name else grp for title, grp, name in conn.execute(query)}
+
+
+def installs_of_titles(conn: Connection, title_ids: Sequence[int]) -> Dict[int, int]:
+    """How many hosts have each of these titles installed (titles no host has are left out)."""
+    ids = list(title_ids)
+    installs: Dict[int, int] = {}
+    for start in range(0, len(ids), BATCH):
+        query = (select(host_software.c.title_id, func.count())
+                 .where(host_software.c.title_id.in_(ids[start:start + BATCH]))
+                 .group_by(host_software.c.title_id))
+        installs.update(dict(conn.execute(query).all()))
+    return installs

@@ -1,17 +1,17 @@
-"""Writes about credentials: enrolling hosts, creating and revoking tokens, removing hosts."""
+"""Credentials: enrolling hosts, creating, listing and revoking tokens, removing hosts."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from sqlalchemy import Engine, select, update
 
 from server.auth import hash_secret, new_secret
 from server.store import aggregates
-from server.store.db import utcnow, write_transaction
+from server.store.db import as_utc, utcnow, write_transaction
 from server.store.tables import host_keys, host_tags, hosts, tokens
 from server.store.upsert import insert_for, upsert
 
@@ -119,3 +119,14 @@ def remove_host(engine: Engine, host_id: str, purge: bool = False) -> bool:
         ).rowcount
         _revoke_keys(conn, host_id, utcnow())
     return found > 0
+
+
+def list_tokens(engine: Engine) -> List[dict]:
+    """Tokens without their hashes, newest first."""
+    columns = [c for c in tokens.c if c.name != "token_hash"]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*columns).order_by(tokens.c.id.desc()))
+        return [
+            {k: as_utc(v) if isinstance(v, datetime) else v for k, v in r._mapping.items()}
+            for r in rows
+        ]

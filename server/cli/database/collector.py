@@ -11,19 +11,9 @@ from typing import List, Optional
 
 import typer
 
+from server.cli.options import DataDirOption, DbOption, OutputOption
 from server.cli.remote.client import fail
 from server.render import OutputFormat, render
-
-DbOption = typer.Option(
-    None, "--db", envvar="FOOTPRINT_DB", help="postgresql://user@host/db (default: embedded SQLite)."
-)
-DataDirOption = typer.Option(
-    None,
-    "--data-dir",
-    envvar="FOOTPRINT_DATA",
-    help="Directory of the embedded SQLite database (default ./footprint-data).",
-)
-OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
 
 db_app = typer.Typer(help="The collector's database.", no_args_is_help=True)
 tokens_app = typer.Typer(help="Enrollment secrets and admin tokens.", no_args_is_help=True)
@@ -39,7 +29,7 @@ def _settings(db: Optional[str], data_dir: Optional[str], **kw):
         raise fail(str(exc)) from None
 
 
-def _engine(db: Optional[str], data_dir: Optional[str], migrate_embedded: bool = True):
+def open_database(db: Optional[str], data_dir: Optional[str], migrate_embedded: bool = True):
     """An engine at head: the embedded default upgrades itself, anything else must be migrated."""
     from sqlalchemy.exc import OperationalError
 
@@ -92,7 +82,7 @@ def serve(
 
     if bool(tls_cert) != bool(tls_key):
         raise fail("--tls-cert and --tls-key go together")
-    engine, settings = _engine(db, data_dir)
+    engine, settings = open_database(db, data_dir)
     engine.dispose()
     os.environ["FOOTPRINT_DB"] = settings.db_url  # the workers' app_from_env reads these
     os.environ["FOOTPRINT_CHECKIN_INTERVAL"] = str(checkin_interval)
@@ -151,7 +141,7 @@ def tokens_create(
     if tag and kind != "enroll":
         raise typer.BadParameter("tags apply to enrolled hosts: enroll tokens only", param_hint="--tag")
     expires_at = utcnow() + parse_duration(expires) if expires else None
-    engine, _ = _engine(db, data_dir)
+    engine, _ = open_database(db, data_dir)
     new = create_token(engine, kind, name, read_only, expires_at, parse_tags(tag))
     row = {"id": new.id, "kind": kind, "secret": new.secret, "expires_at": expires_at}
     if output != OutputFormat.table:
@@ -169,10 +159,10 @@ def tokens_list(
     data_dir: Optional[str] = DataDirOption,
 ) -> None:
     """Tokens (never their secrets), newest first."""
-    from server.api.admin import token_rows
+    from server.store.credentials import list_tokens
 
-    engine, _ = _engine(db, data_dir)
-    rows = token_rows(engine)
+    engine, _ = open_database(db, data_dir)
+    rows = list_tokens(engine)
     for row in rows:
         row["tags"] = json.loads(row["tags"] or "{}")
         row["state"] = "revoked" if row["revoked_at"] else "live"
@@ -194,7 +184,7 @@ def tokens_revoke(
 
     if (token_id is None) == (host is None):
         raise typer.BadParameter("give a token id or --host ID")
-    engine, _ = _engine(db, data_dir)
+    engine, _ = open_database(db, data_dir)
     if host is not None:
         if not revoke_host_keys(engine, host):
             raise fail(f"host {host!r} has no live key")

@@ -11,8 +11,8 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.database.collector import DataDirOption, DbOption, parse_tags
-from server.cli.database.collector import _engine as collector_engine
+from server.cli.database.collector import open_database, parse_tags
+from server.cli.options import DataDirOption, DbOption
 from server.cli.remote.client import fail
 from server.importers.limits import DEFAULT_MAX_BYTES, MiB
 
@@ -69,7 +69,7 @@ def import_inventories(
 
     tags = parse_tags(tag)
     files, skipped = find(paths)
-    engine, _ = collector_engine(db, data_dir)
+    engine, _ = open_database(db, data_dir)
     try:
         if len(files) >= PROGRESS_FROM:
             with typer.progressbar(length=len(files), label="Importing", file=sys.stderr) as bar:

@@ -7,8 +7,8 @@ from typing import Dict, List, Optional
 
 import typer
 
-from server.cli.catalog import CatalogDirOption
-from server.cli.database.collector import DataDirOption, DbOption, _engine
+from server.cli.database.collector import open_database
+from server.cli.options import CatalogDirOption, DataDirOption, DbOption
 from server.cli.remote.client import fail
 from server.render import render_table
 
@@ -17,33 +17,22 @@ SHOWN_CHANGES = 10
 
 def _snapshot(engine) -> tuple[Dict[int, str], Dict[str, int]]:
     """Each title's classification (status and product), and installs by status over the current hosts."""
-    from sqlalchemy import select
-
     from server import totals
-    from server.store.tables import classes, title_classes
+    from server.store.classify import title_labels
 
-    query = (select(title_classes.c.title_id, classes.c.grp, classes.c.product_name)
-             .join(classes, classes.c.id == title_classes.c.class_id))
     with engine.connect() as conn:
-        labels = {title: f"{grp}: {name}" if name else grp for title, grp, name in conn.execute(query)}
+        labels = title_labels(conn)
         counts = totals.host_counts(conn, totals.HostFilter())
     return labels, {g["status"]: g["installs"] for g in counts["installs_by_status"]}
 
 
 def _moves(engine, before: Dict[int, str], after: Dict[int, str]) -> List[dict]:
     """Titles whose classification changed, grouped by old and new one, most installed first."""
-    from sqlalchemy import func, select
-
-    from server.store.tables import host_software
+    from server.store.classify import installs_of_titles
 
     changed = [t for t, label in after.items() if before.get(t) != label]
-    installs: Dict[int, int] = {}
     with engine.connect() as conn:
-        for start in range(0, len(changed), 2000):
-            query = (select(host_software.c.title_id, func.count())
-                     .where(host_software.c.title_id.in_(changed[start:start + 2000]))
-                     .group_by(host_software.c.title_id))
-            installs.update(dict(conn.execute(query).all()))
+        installs = installs_of_titles(conn, changed)
     moves: Dict[tuple, dict] = {}
     for title in changed:
         key = (before.get(title, "(new)"), after[title])
@@ -69,7 +58,7 @@ def reclassify(
         countries = home_countries(home) if home else None  # none given: the stored ones
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--home") from None
-    engine, _ = _engine(db, data_dir)
+    engine, _ = open_database(db, data_dir)
     before_titles, before = _snapshot(engine)
     try:
         result = classify.reclassify(engine, countries, local_dirs_from_env() + list(catalog_dir or []))

@@ -18,8 +18,6 @@ import typer
 CONFIG_PATH = Path("~/.config/footprint/config.toml")
 TIMEOUT_SECONDS = 60
 
-ServerOption = typer.Option(None, "--server", help="Collector URL (or FOOTPRINT_SERVER).")
-TokenOption = typer.Option(None, "--token", help="Admin token (or FOOTPRINT_TOKEN).")
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

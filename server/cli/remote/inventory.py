@@ -7,21 +7,21 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.remote.client import ApiClient, ServerOption, TokenOption
-from server.render import OutputFormat, render
+from server.cli.options import (
+    OsOption,
+    OutputOption,
+    SeenWithinOption,
+    ServerOption,
+    StaleDaysOption,
+    TagOption,
+    TokenOption,
+    checked_tags,
+)
+from server.cli.remote.client import ApiClient
+from server.render import SHORT_GROUPS, OutputFormat, first_and_more, render
 
-OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
 ID_SHOWN = 12  # id characters in the hosts table; enough to be unique in any real fleet
 hosts_app = typer.Typer(help="Enrolled hosts: list them (with filters) or remove one.")
-
-
-def _first_and_more(names: List[str]) -> str:
-    """`Yandex Browser +2`: a table cell that names the first and counts the rest."""
-    return f"{names[0]} +{len(names) - 1}" if len(names) > 1 else "".join(names)
-
-
-SHORT_GROUPS = {"foreign-proprietary": "foreign", "foreign-open-source": "foreign OSS",
-                "os-component": "OS part"}
 
 
 class ForeignSort(str, Enum):
@@ -33,13 +33,6 @@ class ForeignSort(str, Enum):
     hostname = "hostname"
 
 
-def _tag_filters(tags: List[str]) -> List[str]:
-    for tag in tags:
-        if "=" not in tag or tag.startswith("="):
-            raise typer.BadParameter(f"{tag!r}: expected KEY=VALUE, e.g. dept=finance", param_hint="--tag")
-    return tags
-
-
 def _when(value: Optional[str]) -> str:
     """RFC 3339 from the API → `2026-11-23 11:20` for an 80-column table."""
     return value[:16].replace("T", " ") if value else ""
@@ -48,13 +41,13 @@ def _when(value: Optional[str]) -> str:
 @hosts_app.callback(invoke_without_command=True)
 def hosts(
     ctx: typer.Context,
-    os: Optional[str] = typer.Option(None, "--os", help="OS family, distribution id or name."),
-    tag: List[str] = typer.Option([], "--tag", help="KEY=VALUE (repeatable, all must match)."),
+    os: Optional[str] = OsOption,
+    tag: List[str] = TagOption,
     not_seen_days: Optional[float] = typer.Option(None, min=0, help="Only hosts silent this long."),
     foreign: bool = typer.Option(False, "--foreign", help="Current hosts with foreign software, worst first."),
     sort: ForeignSort = typer.Option(ForeignSort.foreign_count, "--sort", help="With --foreign: the order."),
-    seen_within: Optional[int] = typer.Option(None, "--seen-within", min=1, help="With --foreign: seen in DAYS."),
-    stale_days: Optional[int] = typer.Option(None, "--stale-days", min=1, help="With --foreign: stale after N."),
+    seen_within: Optional[int] = SeenWithinOption,
+    stale_days: Optional[int] = StaleDaysOption,
     limit: int = typer.Option(50, "--limit", min=1, max=100_000, help="With --foreign: at most this many."),
     output: OutputFormat = OutputOption,
     server: Optional[str] = ServerOption,
@@ -64,7 +57,7 @@ def hosts(
     if ctx.invoked_subcommand is not None:
         return
     if foreign:
-        params = {"tag": _tag_filters(tag), "os": os, "seen_within_days": seen_within, "stale_days": stale_days,
+        params = {"tag": checked_tags(tag), "os": os, "seen_within_days": seen_within, "stale_days": stale_days,
                   "sort": sort.value, "limit": limit}
         data = ApiClient(server, token).get("/foreign-hosts", **params)
         table = output == OutputFormat.table
@@ -73,7 +66,7 @@ def hosts(
         columns = ["id", "hostname", "os_name", "installs", "foreign", "proprietary", "share %", "last_seen"]
         typer.echo(render(data, rows, columns, output))
         return
-    params = {"os": os, "tag": _tag_filters(tag), "not_seen_days": not_seen_days, "limit": 100_000}
+    params = {"os": os, "tag": checked_tags(tag), "not_seen_days": not_seen_days, "limit": 100_000}
     data = ApiClient(server, token).get("/hosts", **params)
     table = output == OutputFormat.table
     rows = [
@@ -157,7 +150,7 @@ def host(
                    "alternatives": [a["name"] for a in i.get("alternatives", [])]} for i in data["software"]]
     if output == OutputFormat.table:
         for row in items_rows:
-            row["alternatives"] = _first_and_more(row["alternatives"])
+            row["alternatives"] = first_and_more(row["alternatives"])
     software_columns = ["name", "version", "source", "publisher", "group", "vendor_name", "product_name",
                         "country", "license", "rule", "alternatives"]
     if output == OutputFormat.table:
@@ -174,15 +167,15 @@ def host(
 def software(
     name: Optional[str] = typer.Option(None, help="Part of the name (case-insensitive)."),
     source: Optional[str] = typer.Option(None, help="deb, rpm, windows, macos-app, …"),
-    os: Optional[str] = typer.Option(None, "--os", help="Only hosts of this OS family/distribution."),
-    tag: List[str] = typer.Option([], "--tag", help="Only hosts with KEY=VALUE (repeatable)."),
+    os: Optional[str] = OsOption,
+    tag: List[str] = TagOption,
     limit: int = typer.Option(1000, min=1, max=100_000),
     output: OutputFormat = OutputOption,
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,
 ) -> None:
     """Distinct software titles with the number of hosts that have each, most common first."""
-    params = {"name": name, "source": source, "os": os, "tag": _tag_filters(tag), "limit": limit}
+    params = {"name": name, "source": source, "os": os, "tag": checked_tags(tag), "limit": limit}
     data = ApiClient(server, token).get("/software", **params)
     columns = ["name", "version", "source", "publisher", "hosts"]
     typer.echo(render(data, data["software"], columns, output))

@@ -11,8 +11,9 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.remote.client import ApiClient, ServerOption, TokenOption, fail
-from server.cli.remote.totals import OsOption, SeenWithinOption, StaleDaysOption, TagOption, filter_params
+from server.cli.options import OsOption, SeenWithinOption, ServerOption, StaleDaysOption, TagOption, TokenOption
+from server.cli.remote.client import ApiClient, fail
+from server.cli.remote.totals import filter_params
 
 
 class ReportFormat(str, Enum):

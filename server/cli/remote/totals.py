@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -12,22 +10,26 @@ from typing import Dict, List, Optional, Sequence
 
 import typer
 
-from server.cli.remote.client import ApiClient, ServerOption, TokenOption, fail
-from server.cli.remote.inventory import SHORT_GROUPS, OutputOption, _first_and_more, _tag_filters
-from server.render import OutputFormat, render, render_table
+from server.cli.options import (
+    OsOption,
+    OutputOption,
+    SeenWithinOption,
+    ServerOption,
+    StaleDaysOption,
+    TagOption,
+    TokenOption,
+    checked_tags,
+)
+from server.cli.remote.client import ApiClient, fail
+from server.render import SHORT_GROUPS, OutputFormat, first_and_more, render, render_table
 
-TagOption = typer.Option([], "--tag", help="KEY=VALUE, e.g. dept=finance (repeatable, all must match).")
-OsOption = typer.Option(None, "--os", help="OS family (linux, windows, macos), distribution id (astra) or name.")
-SeenWithinOption = typer.Option(None, "--seen-within", min=1, help="Only hosts seen in the last DAYS days.")
-StaleDaysOption = typer.Option(None, "--stale-days", min=1,
-                               help="Hosts silent this many days are stale, counted apart (default 30).")
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def filter_params(tag: List[str], os: Optional[str], seen_within: Optional[int],
                   stale_days: Optional[int]) -> Dict[str, object]:
     """The API's host filter parameters from the shared CLI options."""
-    return {"tag": _tag_filters(tag), "os": os, "seen_within_days": seen_within, "stale_days": stale_days}
+    return {"tag": checked_tags(tag), "os": os, "seen_within_days": seen_within, "stale_days": stale_days}
 
 
 def _filters_line(filters: dict) -> str:
@@ -178,7 +180,7 @@ def products(
                                         country=country, **filter_params(tag, os, seen_within, stale_days))
     if output == OutputFormat.table:
         rows = [{**p, "status": SHORT_GROUPS.get(p["group"], p["group"]), "vers.": len(p["versions"]),
-                 "alternatives": _first_and_more([a["name"] for a in p.get("alternatives", [])])}
+                 "alternatives": first_and_more([a["name"] for a in p.get("alternatives", [])])}
                 for p in data["products"]]
         columns = ["name", "country", "status", "installs", "hosts", "vers.", "alternatives"]
     else:
@@ -303,24 +305,18 @@ def export(
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.flush()
         return
-    _write_atomically(output, chunks)
+    _write_export(output, chunks)
     typer.echo(f"wrote {output}", err=True)
 
 
-def _write_atomically(path: Path, chunks) -> None:
-    """The whole export or nothing: a temporary file beside `path`, renamed when complete."""
+def _write_export(path: Path, chunks) -> None:
+    """The whole export or nothing (server/files.py); a missing directory is the user's mistake, said plainly."""
+    from server.files import write_atomically
+
     directory = path.expanduser().resolve().parent
     if not directory.is_dir():
         raise fail(f"{path}: directory {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(directory / path.name, chunks)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,43 @@
+"""Every option that more than one `footprint` command takes, declared once (as pip-tools' options.py does)."""
+
+from __future__ import annotations
+
+from typing import List
+
+import typer
+
+from server.render import OutputFormat
+
+# the database side: serve, db, tokens, import, catalog reclassify
+DbOption = typer.Option(
+    None, "--db", envvar="FOOTPRINT_DB", help="postgresql://user@host/db (default: embedded SQLite)."
+)
+DataDirOption = typer.Option(
+    None,
+    "--data-dir",
+    envvar="FOOTPRINT_DATA",
+    help="Directory of the embedded SQLite database (default ./footprint-data).",
+)
+CatalogDirOption = typer.Option(
+    None, "--catalog-dir", help="Organisation-local catalog directory (repeatable; adds to FOOTPRINT_CATALOG_DIR)."
+)
+
+# the admin API clients
+ServerOption = typer.Option(None, "--server", help="Collector URL (or FOOTPRINT_SERVER).")
+TokenOption = typer.Option(None, "--token", help="Admin token (or FOOTPRINT_TOKEN).")
+OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, json or csv.")
+
+# the host filter (server/store/queries.host_conditions), the same on every command that selects hosts
+TagOption = typer.Option([], "--tag", help="KEY=VALUE, e.g. dept=finance (repeatable, all must match).")
+OsOption = typer.Option(None, "--os", help="OS family (linux, windows, macos), distribution id (astra) or name.")
+SeenWithinOption = typer.Option(None, "--seen-within", min=1, help="Only hosts seen in the last DAYS days.")
+StaleDaysOption = typer.Option(None, "--stale-days", min=1,
+                               help="Hosts silent this many days are stale, counted apart (default 30).")
+
+
+def checked_tags(tags: List[str]) -> List[str]:
+    """The --tag values, each KEY=VALUE (else a usage error naming it)."""
+    for tag in tags:
+        if "=" not in tag or tag.startswith("="):
+            raise typer.BadParameter(f"{tag!r}: expected KEY=VALUE, e.g. dept=finance", param_hint="--tag")
+    return tags
