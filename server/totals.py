@@ -8,7 +8,6 @@ hosts kept, whichever set is smaller (server/store/aggregates.py keeps both exac
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -16,6 +15,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import Connection, and_, exists, false, func, select
 
+from server.settings import env
 from server.store.aggregates import GROUP_COLUMNS, daily_from_events, unknown_links
 from server.store.queries import host_conditions
 from server.store.tables import (
@@ -40,7 +40,7 @@ DEFAULT_STALE_DAYS = 30
 
 
 def stale_days_default() -> int:
-    return int(os.environ.get(STALE_DAYS_ENV, DEFAULT_STALE_DAYS))
+    return int(env(STALE_DAYS_ENV, str(DEFAULT_STALE_DAYS)))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from server.catalog.loader import Problem, catalog_files, describe_problems, loa
 from server.catalog.matcher import CatalogIndex
 from server.catalog.policy import Classifier, home_countries
 from server.files import write_atomically
+from server.settings import env
 
 CACHE_DIR_ENV = "FOOTPRINT_CACHE_DIR"
 _CODE = sorted(Path(__file__).parent.glob("*.py"))
@@ -19,9 +20,9 @@ _CODE = sorted(Path(__file__).parent.glob("*.py"))
 
 def cache_dir() -> Path:
     """FOOTPRINT_CACHE_DIR, else $XDG_CACHE_HOME/footprint, else ~/.cache/footprint."""
-    if os.environ.get(CACHE_DIR_ENV):
-        return Path(os.environ[CACHE_DIR_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if env(CACHE_DIR_ENV):
+        return Path(env(CACHE_DIR_ENV))
+    base = env("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "footprint"
 
 

@@ -14,6 +14,7 @@ import tomllib
 
 from server.catalog.normalize import normalize_publisher
 from server.catalog.taxonomy import CATEGORIES, COUNTRIES, LICENSES, MATCH_KEYS
+from server.settings import env
 
 DATA_DIR = Path(__file__).with_name("data")
 CATALOG_DIR_ENV = "FOOTPRINT_CATALOG_DIR"
@@ -146,7 +147,7 @@ class Catalog:
 
 def local_dirs_from_env() -> list[Path]:
     """Organisation-local catalog directories from FOOTPRINT_CATALOG_DIR (os.pathsep-separated)."""
-    value = os.environ.get(CATALOG_DIR_ENV, "")
+    value = env(CATALOG_DIR_ENV)
     return [Path(p) for p in value.split(os.pathsep) if p.strip()]
 
 

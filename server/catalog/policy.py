@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Optional, Sequence, Union
 
 from server.catalog.loader import Catalog
 from server.catalog.matcher import CatalogIndex, Item, Match
 from server.catalog.taxonomy import COUNTRIES
+from server.settings import env
 
 HOME_COUNTRIES_ENV = "FOOTPRINT_HOME_COUNTRIES"
 DEFAULT_HOME = ("RU",)
@@ -19,7 +19,7 @@ GROUPS = ("domestic", "foreign-proprietary", "foreign-open-source", "unknown")
 
 def home_countries(value: Optional[str] = None) -> tuple[str, ...]:
     """Home countries from a comma list (`--home`), else FOOTPRINT_HOME_COUNTRIES, else RU; ValueError if bad."""
-    value = value if value is not None else os.environ.get(HOME_COUNTRIES_ENV, "")
+    value = value if value is not None else env(HOME_COUNTRIES_ENV)
     codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
     for code in codes:
         if code not in COUNTRIES:

@@ -7,15 +7,16 @@ from typing import List
 import typer
 
 from server.render import OutputFormat
+from server.settings import DATA_ENV, DB_ENV
 
 # the database side: serve, db, tokens, import, catalog reclassify
 DbOption = typer.Option(
-    None, "--db", envvar="FOOTPRINT_DB", help="postgresql://user@host/db (default: embedded SQLite)."
+    None, "--db", envvar=DB_ENV, help="postgresql://user@host/db (default: embedded SQLite)."
 )
 DataDirOption = typer.Option(
     None,
     "--data-dir",
-    envvar="FOOTPRINT_DATA",
+    envvar=DATA_ENV,
     help="Directory of the embedded SQLite database (default ./footprint-data).",
 )
 CatalogDirOption = typer.Option(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,6 +9,8 @@ from typing import Iterator, Optional
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from server.settings import DATA_ENV, env
 
 DEFAULT_DATA_DIR = "./footprint-data"
 SQLITE_FILE = "footprint.db"
@@ -22,7 +23,7 @@ class DatabaseUrlError(ValueError):
 
 def data_dir_from_env(data_dir: Optional[str] = None) -> Path:
     """--data-dir, else FOOTPRINT_DATA, else ./footprint-data."""
-    return Path(data_dir or os.environ.get("FOOTPRINT_DATA") or DEFAULT_DATA_DIR)
+    return Path(data_dir or env(DATA_ENV) or DEFAULT_DATA_DIR)
 
 
 def resolve_url(db: Optional[str], data_dir: Optional[str] = None) -> tuple[str, bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import List, Optional
@@ -84,8 +85,7 @@ def serve(
         raise fail("--tls-cert and --tls-key go together")
     engine, settings = open_database(db, data_dir)
     engine.dispose()
-    os.environ["FOOTPRINT_DB"] = settings.db_url  # the workers' app_from_env reads these
-    os.environ["FOOTPRINT_CHECKIN_INTERVAL"] = str(checkin_interval)
+    os.environ.update(replace(settings, checkin_interval=checkin_interval).environment())  # app_from_env reads it
     uvicorn.run(
         "server.app:app_from_env",
         factory=True,

@@ -8,12 +8,13 @@ TLS certificates are always verified (against `ca_cert` when one is configured).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import tomllib
 import typer
+
+from server.settings import env
 
 CONFIG_PATH = Path("~/.config/footprint/config.toml")
 TIMEOUT_SECONDS = 60
@@ -27,7 +28,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _config() -> dict:
-    path = Path(os.environ.get("FOOTPRINT_CLIENT_CONFIG", CONFIG_PATH)).expanduser()
+    path = Path(env("FOOTPRINT_CLIENT_CONFIG", str(CONFIG_PATH))).expanduser()
     if not path.is_file():
         return {}
     try:
@@ -42,8 +43,8 @@ class ApiClient:
 
     def __init__(self, server: Optional[str], token: Optional[str]) -> None:
         config = _config()
-        self.server = server or os.environ.get("FOOTPRINT_SERVER") or config.get("server") or ""
-        self.token = token or os.environ.get("FOOTPRINT_TOKEN") or config.get("token")
+        self.server = server or env("FOOTPRINT_SERVER") or config.get("server") or ""
+        self.token = token or env("FOOTPRINT_TOKEN") or config.get("token")
         self.verify: Any = config.get("ca_cert") or True
         if not self.server:
             raise fail("no collector given: use --server URL, FOOTPRINT_SERVER or " + str(CONFIG_PATH))
