@@ -1,5 +1,7 @@
 """Software sources: one module per package database or application store, chosen at run time.
 
+The path tells what inventories what, as in the GLPI agent: `linux/`, `macos/` and `windows/` hold each
+platform's own sources; `homebrew.py` sits beside them because Homebrew serves macOS and Linux alike.
 Modules are named by dotted path and imported only when their platform applies, so a Linux run never
 imports Windows code (and a missing or broken module becomes a report error, not a crash).
 """
