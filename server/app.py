@@ -6,7 +6,7 @@ import logging
 
 from fastapi import FastAPI
 
-from server import __version__
+from server import __version__, serving
 from server.api import admin, agent, ops, totals
 from server.api.errors import install_handlers
 from server.settings import Settings
@@ -41,4 +41,5 @@ def create_app(settings: Settings) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` (one per worker): settings from FOOTPRINT_* variables."""
+    serving.follow_master()
     return create_app(Settings.from_env())

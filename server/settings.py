@@ -13,11 +13,13 @@ MiB = 1024 * 1024
 DB_ENV = "FOOTPRINT_DB"
 DATA_ENV = "FOOTPRINT_DATA"
 CHECKIN_INTERVAL_ENV = "FOOTPRINT_CHECKIN_INTERVAL"
+SERVE_MASTER_ENV = "FOOTPRINT_SERVE_MASTER"
 # every variable the server side reads, and what it sets
 ENVIRONMENT = {
     DB_ENV: "database URL (--db): serve, db, tokens, import, catalog reclassify, and the serve workers",
     DATA_ENV: "directory of the embedded SQLite database (--data-dir)",
     CHECKIN_INTERVAL_ENV: "seconds between agent check-ins, handed by serve to its workers",
+    SERVE_MASTER_ENV: "pid of `serve --workers N`, set by serve for its workers, which stop when it is gone",
     "FOOTPRINT_CATALOG_DIR": "organisation-local catalog directories, os.pathsep-separated",
     "FOOTPRINT_HOME_COUNTRIES": "home countries, comma list (default RU)",
     "FOOTPRINT_CACHE_DIR": "where the validated catalog index is cached (default $XDG_CACHE_HOME/footprint)",

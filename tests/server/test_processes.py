@@ -167,3 +167,47 @@ def test_two_collectors_on_one_postgresql_ingest_concurrently(
         assert conn.execute(select(func.count()).select_from(reports_seen)).scalar_one() == 18
     metrics = requests.get(f"{first.url}/metrics", timeout=30).text
     assert "footprint_reports_total 18\n" in metrics  # counted once across both processes
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_workers_stop_with_a_killed_master_and_the_port_is_free_again(db_url, engine, start_collector):
+    """SIGKILL to the master alone (as an OOM kill does): its workers follow, so a restart can bind."""
+    import os
+    import signal
+    import socket
+    import time
+
+    import psutil
+
+    collector = start_collector(db_url, 2)
+    port = int(collector.url.rsplit(":", 1)[1])
+    master = psutil.Process(collector.process.pid)
+    deadline = time.monotonic() + 60
+    while len(master.children()) < 2 and time.monotonic() < deadline:  # multiprocessing's tracker is one more
+        time.sleep(0.1)
+    workers = [p for p in master.children() if "multiprocessing.spawn" in " ".join(p.cmdline())]
+    assert len(workers) == 2
+    os.kill(master.pid, signal.SIGKILL)
+    collector.process.wait()
+    _, alive = psutil.wait_procs(workers, timeout=30)
+    for orphan in alive:
+        orphan.kill()
+    assert alive == [], "workers outlived their master"
+    with socket.socket() as sock:  # what `footprint serve` does on the same port
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+
+
+def test_accepted_connections_have_nagle_off():
+    """Responses go out as headers then body: with Nagle on, the body waits for the client's delayed ACK."""
+    import socket
+
+    from server.serving import listen
+
+    with listen("127.0.0.1", 0) as server:
+        server.listen()
+        with socket.create_connection(server.getsockname()):
+            accepted, _ = server.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1

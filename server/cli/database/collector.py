@@ -79,24 +79,18 @@ def serve(
     data_dir: Optional[str] = DataDirOption,
 ) -> None:
     """Run the collector (agents' API, admin API, /healthz, /metrics; OpenAPI at /docs)."""
-    import uvicorn
+    from server import serving
 
     if bool(tls_cert) != bool(tls_key):
         raise fail("--tls-cert and --tls-key go together")
     engine, settings = open_database(db, data_dir)
     engine.dispose()
     os.environ.update(replace(settings, checkin_interval=checkin_interval).environment())  # app_from_env reads it
-    uvicorn.run(
-        "server.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
-        log_level="info",
-        access_log=False,  # request lines would carry nothing useful; keys are in headers, never logged
-    )
+    try:
+        sock = serving.listen(host, port)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    serving.run(sock, workers, str(tls_cert) if tls_cert else None, str(tls_key) if tls_key else None)
 
 
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
