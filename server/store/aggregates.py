@@ -10,10 +10,11 @@ links and events (after a reclassification); a test holds the two paths equal.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, literal, select, union_all
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, union_all
 
 from server.store.tables import (
     class_daily,
@@ -51,14 +52,10 @@ def day_of(at: datetime) -> str:
     return at.strftime("%Y-%m-%d")
 
 
-def _links(host_id: Optional[str] = None):
-    """Every install: the software links plus the operating system link, marked `is_os`."""
-    software = select(host_software.c.host_id, host_software.c.title_id, literal(0).label("is_os"))
-    system = select(host_os.c.host_id, host_os.c.title_id, literal(1).label("is_os"))
-    if host_id is not None:
-        software = software.where(host_software.c.host_id == host_id)
-        system = system.where(host_os.c.host_id == host_id)
-    return union_all(software, system).subquery()
+def _links():
+    """Every install: the software links plus the operating system links."""
+    return union_all(select(host_software.c.host_id, host_software.c.title_id),
+                     select(host_os.c.host_id, host_os.c.title_id)).subquery()
 
 
 def _events():
@@ -67,30 +64,6 @@ def _events():
     return union_all(
         select(*(software_events.c[c] for c in columns)), select(*(os_events.c[c] for c in columns))
     ).subquery()
-
-
-def _host_counts(conn: Connection, host_id: str) -> Tuple[Dict[int, int], dict]:
-    """This host's installs per class from its links, and its row for host_totals."""
-    links = _links(host_id)
-    query = (
-        select(title_classes.c.class_id, classes.c.grp, classes.c.os_component,
-               func.count().label("n"), func.max(links.c.is_os).label("is_os"))
-        .select_from(links)
-        .join(title_classes, title_classes.c.title_id == links.c.title_id)
-        .join(classes, classes.c.id == title_classes.c.class_id)
-        .group_by(title_classes.c.class_id, classes.c.grp, classes.c.os_component)
-    )
-    counts: Dict[int, int] = {}
-    totals = dict.fromkeys(("installs", *GROUP_COLUMNS.values()), 0)
-    totals.update(host_id=host_id, os_class_id=None)
-    for class_id, grp, os_component, n, is_os in conn.execute(query):
-        counts[class_id] = n
-        if is_os:
-            totals["os_class_id"] = class_id
-        if not os_component:
-            totals["installs"] += n
-            totals[GROUP_COLUMNS.get(grp, "unknown")] += n
-    return counts, totals
 
 
 def _flags(totals: dict | None) -> Dict[str, int]:
@@ -103,14 +76,47 @@ def _flags(totals: dict | None) -> Dict[str, int]:
     }
 
 
-def refresh_host(conn: Connection, host_id: str, at: datetime) -> None:
-    """After a host's links changed: bring its maintained rows, the fleet sums and the day's deltas along."""
-    new, totals = _host_counts(conn, host_id)
+@dataclass
+class Changes:
+    """What one report changed on one host: links per class, links per unknown name, and its OS class."""
+
+    first: bool  # the host's first applied report
+    classes: Dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    unknown: Dict[str, list] = field(default_factory=dict)  # name_key → [name, source, publisher, links]
+    os_class: Optional[int] = None
+
+    def link(self, class_id: int, delta: int, name: Optional[tuple] = None) -> None:
+        """`delta` links of a title of `class_id`; `name` (name_key, name, source, publisher) when it is unknown."""
+        self.classes[class_id] += delta
+        if name is not None:
+            self.unknown.setdefault(name[0], [*name[1:], 0])[3] += delta
+
+
+def apply_changes(conn: Connection, host_id: str, changes: Changes, at: datetime) -> None:
+    """After a report changed a host's links: its maintained rows, the fleet sums and the day's deltas, from
+    the changes alone (the host's links are not read again)."""
+    if not changes.first and not any(changes.classes.values()):
+        return
     old = dict(conn.execute(
         select(host_classes.c.class_id, host_classes.c.installs).where(host_classes.c.host_id == host_id)
     ).all())
+    new = dict(old)
+    for class_id, delta in changes.classes.items():
+        new[class_id] = new.get(class_id, 0) + delta
+    new = {class_id: n for class_id, n in new.items() if n}
+    totals = dict.fromkeys(("installs", *GROUP_COLUMNS.values()), 0)
+    totals.update(host_id=host_id, os_class_id=changes.os_class)
+    ids = sorted(new)
+    for start in range(0, len(ids), CHUNK):
+        query = select(classes.c.id, classes.c.grp, classes.c.os_component).where(
+            classes.c.id.in_(ids[start:start + CHUNK]))
+        for class_id, grp, os_component in conn.execute(query):
+            if not os_component:
+                totals["installs"] += new[class_id]
+                totals[GROUP_COLUMNS.get(grp, "unknown")] += new[class_id]
     old_totals = conn.execute(select(host_totals).where(host_totals.c.host_id == host_id)).mappings().first()
     _apply(conn, host_id, old, new, dict(old_totals) if old_totals else None, totals, day_of(at))
+    _count_unknown(conn, host_id, changes)
 
 
 def unknown_links(host_id=None):
@@ -125,29 +131,14 @@ def unknown_links(host_id=None):
     return query if host_id is None else query.where(host_software.c.host_id == host_id)
 
 
-def count_unknown(conn: Connection, host_id: str, changes: Dict[int, int], first: bool) -> None:
-    """After a host's links changed by `changes` (title id → links added, negative when removed): bring the
-    hosts and installs of the unknown names it touched along."""
-    ids = [t for t, d in changes.items() if d]
-    names: Dict[str, list] = {}  # name_key → [name, source, publisher, installs delta]
-    t = software_titles.c
-    for start in range(0, len(ids), CHUNK):
-        query = (
-            select(t.id, t.name_key, t.name, t.source, t.publisher)
-            .join(title_classes, title_classes.c.title_id == t.id)
-            .join(classes, classes.c.id == title_classes.c.class_id)
-            .where(t.id.in_(ids[start:start + CHUNK]), classes.c.grp == "unknown",
-                   classes.c.os_component.is_(False))
-        )
-        for title_id, key, name, source, publisher in conn.execute(query):
-            names.setdefault(key, [name, source, publisher, 0])[3] += changes[title_id]
-    if not names:
+def _count_unknown(conn: Connection, host_id: str, changes: Changes) -> None:
+    """The hosts and installs of the unknown names the report touched."""
+    keys = sorted(k for k, v in changes.unknown.items() if v[3])
+    if not keys:
         return
-    keys = sorted(names)
-    after: Dict[str, int] = dict.fromkeys(keys, 0)
-    if first:
-        after.update((k, names[k][3]) for k in keys)
-    else:
+    after = {k: changes.unknown[k][3] for k in keys}
+    if not changes.first:
+        after = dict.fromkeys(keys, 0)
         links = unknown_links(host_id).subquery()
         for start in range(0, len(keys), CHUNK):
             query = (select(links.c.name_key, func.count()).where(links.c.name_key.in_(keys[start:start + CHUNK]))
@@ -155,16 +146,14 @@ def count_unknown(conn: Connection, host_id: str, changes: Dict[int, int], first
             after.update(conn.execute(query).all())
     rows = []
     for key in keys:
-        name, source, publisher, d_installs = names[key]
+        name, source, publisher, d_installs = changes.unknown[key]
         d_hosts = int(after[key] > 0) - int(after[key] - d_installs > 0)
-        if d_installs or d_hosts:
-            rows.append({"name_key": key, "name": name, "source": source, "publisher": publisher,
-                         "hosts": d_hosts, "installs": d_installs})
-    if rows:
-        stmt = insert_for(conn, unknown_names)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["name_key"], set_={
-            "hosts": unknown_names.c.hosts + stmt.excluded.hosts,
-            "installs": unknown_names.c.installs + stmt.excluded.installs}), rows)
+        rows.append({"name_key": key, "name": name, "source": source, "publisher": publisher,
+                     "hosts": d_hosts, "installs": d_installs})
+    stmt = insert_for(conn, unknown_names)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["name_key"], set_={
+        "hosts": unknown_names.c.hosts + stmt.excluded.hosts,
+        "installs": unknown_names.c.installs + stmt.excluded.installs}), rows)
 
 
 def forget_host(conn: Connection, host_id: str) -> None:

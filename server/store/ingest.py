@@ -9,19 +9,19 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
-from sqlalchemy import Connection, Engine, delete, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, delete, select, tuple_, update
 
 from agent.contract import inventory_hash
 from server.schemas import Report, SoftwareItem
 from server.store import aggregates, classify
 from server.store.db import as_utc, utcnow, write_transaction
 from server.store.tables import (
+    classes,
     host_disks,
     host_interfaces,
     host_os,
@@ -33,6 +33,7 @@ from server.store.tables import (
     reports_seen,
     software_events,
     software_titles,
+    title_classes,
     title_key,
 )
 from server.store.upsert import COUNTER_SHARDS, bulk_insert, bump, insert_for, upsert
@@ -128,10 +129,13 @@ def _ingest(conn: Connection, parsed: ParsedReport, host_id: str, now: datetime)
         conn.execute(update(hosts).where(hosts.c.id == host_id).values(last_seen=now))
         return IngestResult()
     first = host.collected_at is None
-    installed, removed, count = _apply_software(conn, host_id, report, first)
+    software, system = _keyed(report.software), _keyed(os_titles(report))
+    titles = _title_ids(conn, software + system, report.collected_at, report.host.os.distro_id)
+    changes = aggregates.Changes(first=first)
+    installed, removed, count = _apply_software(conn, host_id, report, software, titles, changes)
     _apply_facts(conn, host_id, parsed, count, now)
-    _apply_os(conn, host_id, report, first)
-    aggregates.refresh_host(conn, host_id, report.collected_at)
+    _apply_os(conn, host_id, report, system, titles, changes)
+    aggregates.apply_changes(conn, host_id, changes, report.collected_at)
     upsert(
         conn,
         raw_reports,
@@ -161,15 +165,32 @@ def _lock_host(conn: Connection, host_id: str):
 ItemKey = Tuple[int, str]  # (title id, user)
 
 
+class Title(NamedTuple):
+    id: int
+    class_id: Optional[int]  # None until classified
+    unknown: bool  # classified unknown, not an OS component: counted in unknown_names
+
+
+Titles = Dict[str, Title]  # by title_key
+
+
+def _keyed(items: List[SoftwareItem]) -> List[Tuple[str, SoftwareItem]]:
+    """Each item with its title_key, computed once per report."""
+    return [(title_key(i.name, i.version or "", i.source, i.publisher, i.arch, i.id), i) for i in items]
+
+
 def _apply_software(
-    conn: Connection, host_id: str, report: Report, first: bool
+    conn: Connection, host_id: str, report: Report, software: List[Tuple[str, SoftwareItem]], titles: Titles,
+    changes: aggregates.Changes,
 ) -> Tuple[int, int, int]:
-    """Bring host_software to the report's list; write an event per difference."""
-    ids = _title_ids(conn, report.software, report.collected_at, report.host.os.distro_id)
+    """Bring host_software to the report's list; write an event per difference, note it in `changes`."""
     wanted: Dict[ItemKey, dict] = {}
-    for item in report.software:
-        title_id = ids[_key(item)]
+    items: Dict[int, Tuple[Title, SoftwareItem]] = {}
+    for key, item in software:
+        title = titles[key]
+        title_id = title.id
         user = item.user or ""
+        items[title_id] = (title, item)
         wanted[(title_id, user)] = {
             "host_id": host_id,
             "title_id": title_id,
@@ -178,6 +199,7 @@ def _apply_software(
             "install_date": item.install_date,
             "location": item.location,
         }
+    first = changes.first
     stored = {} if first else _stored_links(conn, host_id)
     added = [row for key, row in wanted.items() if key not in stored]
     gone = [key for key in stored if key not in wanted]
@@ -202,10 +224,29 @@ def _apply_software(
     events += [_event(host_id, t, u, "remove", report, False) for t, u in gone]
     if events:
         bulk_insert(conn, software_events, events)
-    changes: Dict[int, int] = Counter(r["title_id"] for r in added)
-    changes.update({t: -n for t, n in Counter(t for t, _ in gone).items()})
-    aggregates.count_unknown(conn, host_id, changes, first)
+    for row in added:
+        title, item = items[row["title_id"]]
+        name = (name_key(item.name, item.source, item.publisher), item.name, item.source, item.publisher)
+        changes.link(title.class_id, 1, name if title.unknown else None)
+    for class_id, unknown, *name in _gone_titles(conn, [t for t, _ in gone]):
+        changes.link(class_id, -1, tuple(name) if unknown else None)
     return len(added), len(gone), len(wanted)
+
+
+def _gone_titles(conn: Connection, title_ids: List[int]) -> List[tuple]:
+    """(class id, unknown, name_key, name, source, publisher) of each id, repeated as often as it is given."""
+    t, found = software_titles.c, {}
+    distinct = sorted(set(title_ids))
+    for start in range(0, len(distinct), CHUNK):
+        query = (select(t.id, title_classes.c.class_id, _UNKNOWN, t.name_key, t.name, t.source, t.publisher)
+                 .join(title_classes, title_classes.c.title_id == t.id)
+                 .join(classes, classes.c.id == title_classes.c.class_id)
+                 .where(t.id.in_(distinct[start : start + CHUNK])))
+        found.update((row[0], tuple(row[1:])) for row in conn.execute(query))
+    return [found[i] for i in title_ids]
+
+
+_UNKNOWN = and_(classes.c.grp == "unknown", classes.c.os_component.is_(False)).label("unknown")
 
 
 _ATTRS = ("scope", "install_date", "location")
@@ -237,42 +278,51 @@ def _event(host_id: str, title_id: int, user: str, kind: str, report: Report, fi
     }
 
 
-def _key(item: SoftwareItem) -> str:
-    return title_key(item.name, item.version or "", item.source, item.publisher, item.arch, item.id)
-
-
-def _title_ids(conn: Connection, items: List[SoftwareItem], seen_at: datetime,
-               os_id: Optional[str] = None) -> Dict[str, int]:
-    """The id of every distinct title in `items`, inserting the ones never seen before."""
-    by_key = {_key(item): item for item in items}
-    ids = _existing_titles(conn, list(by_key))
-    missing = [k for k in by_key if k not in ids]
+def _title_ids(conn: Connection, keyed: List[Tuple[str, SoftwareItem]], seen_at: datetime,
+               os_id: Optional[str]) -> Titles:
+    """The id and class of every distinct title in `keyed`, inserting and classifying the ones never seen."""
+    by_key = dict(keyed)
+    found = _existing_titles(conn, list(by_key))
+    missing = [k for k in by_key if k not in found]
     if missing:
         rows = [_title_row(k, by_key[k], seen_at, os_id) for k in missing]
         stmt = insert_for(conn, software_titles).on_conflict_do_nothing(
             index_elements=["title_key"]
         )
         conn.execute(stmt, rows)
-        ids.update(_existing_titles(conn, missing))  # also those a concurrent report inserted
+        found.update(_existing_titles(conn, missing))  # also those a concurrent report inserted
+    unclassified = [k for k, title in found.items() if title.class_id is None]
+    if unclassified:
         current = classify.current_classifier(classify.stored_home(conn))
-        classify.classify_titles(conn, [ids[k] for k in missing], current)
-    return ids
+        classify.classify_titles(conn, [found[k].id for k in unclassified], current)
+        found.update(_existing_titles(conn, unclassified))
+    return found
 
 
-def _apply_os(conn: Connection, host_id: str, report: Report, first: bool) -> None:
+def _apply_os(
+    conn: Connection, host_id: str, report: Report, system: List[Tuple[str, SoftwareItem]], titles: Titles,
+    changes: aggregates.Changes,
+) -> None:
     """The host's operating system as a classified title of its own, with an event when it changes."""
-    titles = os_titles(report)
-    title_id = _title_ids(conn, titles, report.collected_at)[_key(titles[0])] if titles else None
-    stored = conn.execute(select(host_os.c.title_id).where(host_os.c.host_id == host_id)).scalar()
-    if stored == title_id:
+    title_id, class_id = titles[system[0][0]][:2] if system else (None, None)
+    stored = None
+    if not changes.first:
+        query = (select(host_os.c.title_id, title_classes.c.class_id)
+                 .join(title_classes, title_classes.c.title_id == host_os.c.title_id)
+                 .where(host_os.c.host_id == host_id))
+        stored = conn.execute(query).first()
+    changes.os_class = class_id
+    if (stored[0] if stored else None) == title_id:
         return
     events = []
     if stored is not None:
         conn.execute(delete(host_os).where(host_os.c.host_id == host_id))
-        events.append({"title_id": stored, "kind": "remove", "initial": False})
+        events.append({"title_id": stored[0], "kind": "remove", "initial": False})
+        changes.link(stored[1], -1)
     if title_id is not None:
         conn.execute(host_os.insert(), {"host_id": host_id, "title_id": title_id})
-        events.append({"title_id": title_id, "kind": "install", "initial": first})
+        events.append({"title_id": title_id, "kind": "install", "initial": changes.first})
+        changes.link(class_id, 1)
     conn.execute(os_events.insert(), [{**e, "host_id": host_id, "at": report.collected_at} for e in events])
 
 
@@ -291,13 +341,17 @@ def os_titles(report: Report) -> List[SoftwareItem]:
     return [SoftwareItem(name=name, version=version or "-", source="os", arch=os_.arch, id=os_.distro_id)]
 
 
-def _existing_titles(conn: Connection, keys: List[str]) -> Dict[str, int]:
-    found: Dict[str, int] = {}
+def _existing_titles(conn: Connection, keys: List[str]) -> Titles:
+    found: Titles = {}
     cols = software_titles.c
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        query = select(cols.title_key, cols.id).where(cols.title_key.in_(chunk))
-        found.update(conn.execute(query).all())
+        query = (select(cols.title_key, cols.id, title_classes.c.class_id, _UNKNOWN)
+                 .outerjoin(title_classes, title_classes.c.title_id == cols.id)
+                 .outerjoin(classes, classes.c.id == title_classes.c.class_id)
+                 .where(cols.title_key.in_(chunk)))
+        found.update((key, Title(title_id, class_id, bool(unknown))) for key, title_id, class_id, unknown
+                     in conn.execute(query))
     return found
 
 
