@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
+import orjson
 from sqlalchemy import Connection, Engine, and_, delete, select, tuple_, update
 
 from agent.contract import inventory_hash
@@ -64,7 +65,7 @@ class IngestResult:
 
 def parse_report(body: bytes) -> ParsedReport:
     """Validate a report body; its hash is recomputed from the raw document, as the agent does."""
-    return parse_document(json.loads(body), body)
+    return parse_document(_loads(body), body)
 
 
 def parse_document(raw: dict, body: bytes) -> ParsedReport:
@@ -74,6 +75,15 @@ def parse_document(raw: dict, body: bytes) -> ParsedReport:
         _refuse_unstorable_text(raw)
     report = Report.model_validate(raw)
     return ParsedReport(report, body.decode("utf-8"), inventory_hash(raw))
+
+
+def _loads(body: bytes):
+    """orjson where it can (3x faster); what it refuses (integers past 64 bits, NaN, lone surrogates) goes to
+    the standard parser, so every body is accepted or refused exactly as by json.loads."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 class UnstorableText(ValueError):
@@ -342,16 +352,23 @@ def os_titles(report: Report) -> List[SoftwareItem]:
 
 
 def _existing_titles(conn: Connection, keys: List[str]) -> Titles:
+    """Stored titles by key, with their class, straight from the driver (a report looks up ~1,500 keys)."""
     found: Titles = {}
-    cols = software_titles.c
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        query = (select(cols.title_key, cols.id, title_classes.c.class_id, _UNKNOWN)
-                 .outerjoin(title_classes, title_classes.c.title_id == cols.id)
-                 .outerjoin(classes, classes.c.id == title_classes.c.class_id)
-                 .where(cols.title_key.in_(chunk)))
-        found.update((key, Title(title_id, class_id, bool(unknown))) for key, title_id, class_id, unknown
-                     in conn.execute(query))
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            cursor.execute(
+                "SELECT t.title_key, t.id, tc.class_id, c.grp, c.os_component FROM software_titles t "
+                "LEFT JOIN title_classes tc ON tc.title_id = t.id LEFT JOIN classes c ON c.id = tc.class_id "
+                f"WHERE t.title_key IN ({', '.join([mark] * len(chunk))})",
+                chunk,
+            )
+            for key, title_id, class_id, grp, os_component in cursor.fetchall():
+                found[key] = Title(title_id, class_id, grp == "unknown" and not os_component)
+    finally:
+        cursor.close()
     return found
 
 

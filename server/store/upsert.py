@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timezone
-from typing import Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,7 +46,8 @@ def bump(conn: Connection, name: str, amount: int = 1) -> None:
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
-    """Plain INSERT of many rows through the driver's executemany, without per-row SQLAlchemy work.
+    """Plain INSERT of many rows through the driver's bulk path, without per-row SQLAlchemy work: COPY on
+    PostgreSQL, executemany on SQLite.
 
     The hot path of ingest (thousands of rows per report); values must already be plain
     (str/int/bool/None; datetimes are converted here to what SQLAlchemy itself stores).
@@ -54,23 +55,29 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> None:
     if not rows:
         return
     columns = list(rows[0])
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quote = conn.dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([marker] * len(columns))})"
-    )
-    sqlite_ = conn.dialect.name == "sqlite"
-    times = [i for i, c in enumerate(columns) if isinstance(rows[0][c], datetime)] if sqlite_ else []
+    names = ", ".join(quote(c) for c in columns)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in columns))
+        return
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(['?'] * len(columns))})"
+    times = [i for i, c in enumerate(columns) if isinstance(rows[0][c], datetime)]
     params = [tuple(row[c] for c in columns) for row in rows]
     if times:
-        params = [_sqlite_times(p, times) for p in params]
+        stored: Dict[datetime, str] = {}  # the rows of one report share a few timestamps
+        params = [_sqlite_times(p, times, stored) for p in params]
     conn.exec_driver_sql(sql, params)
 
 
-def _sqlite_times(values: tuple, positions: List[int]) -> tuple:
+def _sqlite_times(values: tuple, positions: List[int], stored: Dict[datetime, str]) -> tuple:
     out = list(values)
     for i in positions:
-        moment = out[i].astimezone(timezone.utc)
-        out[i] = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+        moment = out[i]
+        text = stored.get(moment)
+        if text is None:
+            text = stored[moment] = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        out[i] = text
     return tuple(out)
