@@ -8,10 +8,12 @@ hosts kept, whichever set is smaller (server/store/aggregates.py keeps both exac
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from sqlalchemy import Connection, and_, exists, false, func, select
 
@@ -412,24 +414,54 @@ def _unknown_versions(conn: Connection, f: HostFilter, keys: List[str]) -> Dict[
     return found
 
 
-def export_rows(conn: Connection, f: HostFilter) -> Iterable[dict]:
-    """The host × product table (one row per host and class), streamed for external tools."""
-    query = (
-        select(hosts.c.id.label("host_id"), hosts.c.hostname, hosts.c.os_name, classes.c.vendor_name.label("vendor"),
-               classes.c.product_name.label("product"), classes.c.category, classes.c.country, classes.c.status,
-               classes.c.license, classes.c.grp.label("group"), classes.c.register, host_classes.c.installs)
+EXPORT_COLUMNS = ["host_id", "hostname", "os_name", "vendor", "product", "category", "country", "status",
+                  "license", "group", "register", "installs"]
+
+
+def _export_query(f: HostFilter, empty_as_null: bool = False):
+    """The host × product table (one row per host and class) in EXPORT_COLUMNS order."""
+    text = [hosts.c.id, hosts.c.hostname, hosts.c.os_name, classes.c.vendor_name, classes.c.product_name,
+            classes.c.category, classes.c.country, classes.c.status, classes.c.license, classes.c.grp,
+            classes.c.register]
+    if empty_as_null:  # PostgreSQL's CSV writes NULL as nothing but '' as "": the csv module writes both as nothing
+        text = [func.nullif(column, "") for column in text]
+    columns = [column.label(name) for column, name in zip([*text, host_classes.c.installs], EXPORT_COLUMNS)]
+    return (
+        select(*columns)
         .select_from(host_classes)
         .join(hosts, hosts.c.id == host_classes.c.host_id)
         .join(classes, classes.c.id == host_classes.c.class_id)
         .where(f.current(), classes.c.os_component.is_(False))
         .order_by(hosts.c.hostname, hosts.c.id, classes.c.vendor_name, classes.c.product_name)
     )
-    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(query).mappings():
+
+
+def export_rows(conn: Connection, f: HostFilter) -> Iterable[dict]:
+    """The host × product table, streamed for external tools."""
+    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(_export_query(f)).mappings():
         yield dict(row)
 
 
-EXPORT_COLUMNS = ["host_id", "hostname", "os_name", "vendor", "product", "category", "country", "status",
-                  "license", "group", "register", "installs"]
+def export_csv(conn: Connection, f: HostFilter, bom: bool = False) -> Iterator[bytes]:
+    """The same table as CSV (header, then the rows as render_csv writes them), in chunks of bytes: on
+    PostgreSQL the server writes it (COPY … TO STDOUT), elsewhere the csv module takes batches of rows."""
+    yield (("\ufeff" if bom else "") + ",".join(EXPORT_COLUMNS) + "\n").encode("utf-8")
+    if conn.dialect.name == "postgresql":
+        compiled = _export_query(f, empty_as_null=True).compile(
+            dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
+            for block in copy:
+                yield bytes(block)
+        return
+    rows = conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH).execute(_export_query(f))
+    for batch in rows.partitions(EXPORT_BATCH):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(batch)
+        yield out.getvalue().encode("utf-8")
+
+
+EXPORT_BATCH = 5000
 
 
 # --- trend ---

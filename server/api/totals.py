@@ -12,7 +12,6 @@ from sqlalchemy import Engine
 from server import totals
 from server.api.deps import Admin, admin, current_time, get_engine
 from server.api.errors import ApiError
-from server.render import render_csv
 from server.store import classify, queries
 
 router = APIRouter(prefix="/api/v1/admin", tags=["totals"])
@@ -122,23 +121,18 @@ def export(
     """The host × product table, streamed (CSV or JSON lines) in batches: one write per row is slow."""
     import json
 
-    def encode(batch: List[dict], first: bool) -> str:
-        if format == "json":
-            return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in batch)
-        text = render_csv(batch, totals.EXPORT_COLUMNS, bom=bom and first)
-        return text if first else text.split("\n", 1)[1]
-
-    def chunks() -> Iterator[str]:
+    def chunks() -> Iterator[bytes]:
         with engine.connect() as conn:
+            if format == "csv":
+                yield from totals.export_csv(conn, f, bom)
+                return
             batch: List[dict] = []
-            first = True
             for row in totals.export_rows(conn, f):
                 batch.append(row)
                 if len(batch) == EXPORT_BATCH:
-                    yield encode(batch, first)
-                    batch, first = [], False
-            if batch or first:
-                yield encode(batch, first)
+                    yield "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in batch).encode("utf-8")
+                    batch = []
+            yield "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in batch).encode("utf-8")
 
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(chunks(), media_type=media)

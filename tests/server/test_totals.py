@@ -207,6 +207,20 @@ def test_unknown_counts_hosts_installs_and_versions_per_name(engine, fleet):
         assert _maintained(conn) == maintained
 
 
+def test_csv_export_is_the_rows_as_render_csv_writes_them(engine, fleet):
+    """PostgreSQL writes the CSV itself (COPY): byte for byte what the csv module makes of the same rows."""
+    from server.render import render_csv
+
+    odd = dict(fleet[0], host=dict(fleet[0]["host"], hostname=' ws, "odd" 1 '))
+    _send(engine, odd, NOW - timedelta(minutes=10))
+    with engine.connect() as conn:
+        rows = list(totals.export_rows(conn, _filter()))
+        text = b"".join(totals.export_csv(conn, _filter(), bom=True)).decode("utf-8")
+    assert any(r["vendor"] == "" for r in rows) and any(r["os_name"] for r in rows)
+    assert text == render_csv(rows, totals.EXPORT_COLUMNS, bom=True)
+    assert '" ws, ""odd"" 1 "' in text
+
+
 def test_trend_shows_the_zoom_removal_and_counts_hosts(engine, fleet):
     zoom_march = sum(any(i["name"].lower().startswith("zoom") for i in
                          synthetic.host_report(n, seed=7, windows_size=40, linux_size=40)["software"])
