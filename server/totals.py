@@ -451,8 +451,13 @@ def export_csv(conn: Connection, f: HostFilter, bom: bool = False) -> Iterator[b
             dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
-            for block in copy:
-                yield bytes(block)
+            buffer = bytearray()
+            for block in copy:  # one block per row: sent one by one, each would cost a write
+                buffer += block
+                if len(buffer) >= EXPORT_CHUNK_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
+            yield bytes(buffer)
         return
     rows = conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH).execute(_export_query(f))
     for batch in rows.partitions(EXPORT_BATCH):
@@ -461,7 +466,8 @@ def export_csv(conn: Connection, f: HostFilter, bom: bool = False) -> Iterator[b
         yield out.getvalue().encode("utf-8")
 
 
-EXPORT_BATCH = 5000
+EXPORT_BATCH = 5000  # rows per chunk of the CSV written here
+EXPORT_CHUNK_BYTES = 256 * 1024  # bytes per chunk of the CSV PostgreSQL writes
 
 
 # --- trend ---
