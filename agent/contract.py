@@ -235,6 +235,7 @@ PROVENANCE = Record({
     "suite": Text(NAME),
     "site": Text(NAME),
     "component": Text(NAME),
+    "name_origin": Text(NAME),
     "signing_key": Text(16, 16, pattern=SIGNING_KEY_PATTERN),
     "vendor": Text(NAME),
     "packager": Text(NAME),

@@ -108,6 +108,7 @@ class Provenance(_Model):
     suite: Optional[Name] = None
     site: Optional[Name] = None  # archive host, e.g. deb.debian.org
     component: Optional[Name] = None
+    name_origin: Optional[Name] = None  # with origin "local": Origin of an archive with the name at another version
     signing_key: Optional[_text(16, 16, c.SIGNING_KEY_PATTERN)] = None
     vendor: Optional[Name] = None
     packager: Optional[Name] = None

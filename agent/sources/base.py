@@ -25,6 +25,7 @@ class SoftwareItem:
         "user",
         "location",
         "extra",
+        "provenance",
     )
 
     def __init__(
@@ -40,6 +41,7 @@ class SoftwareItem:
         user: Optional[str] = None,
         location: Optional[str] = None,
         extra: Optional[Dict[str, str]] = None,
+        provenance: Optional[Dict[str, str]] = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -52,6 +54,7 @@ class SoftwareItem:
         self.user = user
         self.location = location
         self.extra = extra if extra is not None else {}
+        self.provenance = provenance if provenance is not None else {}
 
     def to_dict(self) -> dict:
         """Report form: fields that are unknown are left out, not sent as null."""

@@ -186,7 +186,14 @@ Titles = Dict[str, Title]  # by title_key
 
 def _keyed(items: List[SoftwareItem]) -> List[Tuple[str, SoftwareItem]]:
     """Each item with its title_key, computed once per report."""
-    return [(title_key(i.name, i.version or "", i.source, i.publisher, i.arch, i.id), i) for i in items]
+    return [(title_key(i.name, i.version or "", i.source, i.publisher, i.arch, i.id, _provenance(i)), i)
+            for i in items]
+
+
+def _provenance(item: SoftwareItem) -> Optional[str]:
+    """The item's provenance as the title stores and hashes it: compact JSON, keys sorted."""
+    fields = item.provenance.model_dump(exclude_none=True) if item.provenance else None
+    return json.dumps(fields, separators=(",", ":"), sort_keys=True) if fields else None
 
 
 def _apply_software(
@@ -373,7 +380,6 @@ def _existing_titles(conn: Connection, keys: List[str]) -> Titles:
 
 
 def _title_row(key: str, item: SoftwareItem, seen_at: datetime, os_id: Optional[str]) -> dict:
-    provenance = item.provenance.model_dump(exclude_none=True) if item.provenance else None
     return {
         "title_key": key,
         "name_key": name_key(item.name, item.source, item.publisher),
@@ -387,7 +393,7 @@ def _title_row(key: str, item: SoftwareItem, seen_at: datetime, os_id: Optional[
         "team_id": item.extra.get("team_id"),
         "packager": item.extra.get("packager") or item.extra.get("maintainer"),
         "os_id": os_id if item.source in ("deb", "rpm") else None,
-        "provenance": json.dumps(provenance, separators=(",", ":"), sort_keys=True) if provenance else None,
+        "provenance": _provenance(item),
         "first_seen": seen_at,
     }
 

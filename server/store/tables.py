@@ -223,9 +223,17 @@ def title_key(
     publisher: str | None,
     arch: str | None,
     package_id: str | None,
+    provenance: str | None = None,
 ) -> str:
-    """The identity of a distinct title: SHA-256 over its six fields, NUL-separated."""
-    parts = (name, version, source, publisher or "", arch or "", package_id or "")
+    """The identity of a distinct title: SHA-256 over its fields, NUL-separated.
+
+    `provenance` (the title's stored JSON) is part of it: the same package from Debian and from a third-party
+    archive, or signed by two keys, is two titles, each classified by its own evidence. A title without
+    provenance keeps the key it had before provenance existed.
+    """
+    parts: tuple = (name, version, source, publisher or "", arch or "", package_id or "")
+    if provenance:
+        parts += (provenance,)
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 

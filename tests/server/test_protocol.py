@@ -186,6 +186,18 @@ def test_an_invalid_item_names_the_field_and_writes_nothing(client, engine, enro
     assert _count(engine, host_software) == 0 and _count(engine, reports_seen) == 0
 
 
+def test_a_malformed_provenance_names_the_field_and_writes_nothing(client, engine, enroll, make_report):
+    host = enroll()
+    report = make_report(host)
+    report["software"][2]["provenance"] = {"origin": "Fedora Project", "signing_key": "8E1431D5"}
+    body = _error(client.post("/api/v1/reports", json=report, headers=host.headers), 422)
+    assert "software[2].provenance.signing_key" in body["detail"]
+    report["software"][2]["provenance"] = {"suite": "s" * 256}
+    body = _error(client.post("/api/v1/reports", json=report, headers=host.headers), 422)
+    assert "software[2].provenance.suite" in body["detail"] and "255" in body["detail"]
+    assert _count(engine, host_software) == 0 and _count(engine, reports_seen) == 0
+
+
 def test_text_no_database_can_hold_is_refused(client, engine, enroll, make_report):
     host = enroll()
     report = make_report(host)

@@ -20,6 +20,7 @@ from server.store.tables import (
     reports_seen,
     software_events,
     software_titles,
+    title_key,
 )
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -184,3 +185,33 @@ def _assert_consistent(engine, host_id: str, newest: dict) -> None:
     assert {k for k, v in replay.items() if v == 1} == stored
     assert set(replay.values()) <= {0, 1}
     assert count == len(stored)
+
+
+def test_provenance_is_part_of_a_titles_identity_and_reaches_the_classifier(engine, enroll, make_report):
+    """The same package from Debian on one host and from a third-party archive on another: two titles."""
+    from server.store.classify import _TITLE_COLUMNS, title_item
+
+    item = {"name": "nodejs", "version": "18.19.0", "source": "deb", "arch": "amd64", "id": "nodejs",
+            "publisher": "Debian Javascript Maintainers"}
+    debian = {"origin": "Debian", "label": "Debian", "suite": "stable", "site": "deb.debian.org",
+              "component": "main"}
+    nodesource = {"origin": "Node Source", "suite": "nodistro", "site": "deb.nodesource.com", "component": "main"}
+    first, second, third = enroll(), enroll(), enroll()
+    _store(engine, make_report(first, [dict(item, provenance=debian)], collected_at=T0))
+    _store(engine, make_report(second, [dict(item, provenance=dict(reversed(list(nodesource.items()))))],
+                               collected_at=T0))
+    _store(engine, make_report(third, [item], collected_at=T0))  # an older agent: no provenance
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(*_TITLE_COLUMNS, software_titles.c.title_key)
+            .where(software_titles.c.name == "nodejs").order_by(software_titles.c.id)
+        ).all()
+    assert [row.provenance for row in rows] == [
+        '{"component":"main","label":"Debian","origin":"Debian","site":"deb.debian.org","suite":"stable"}',
+        '{"component":"main","origin":"Node Source","site":"deb.nodesource.com","suite":"nodistro"}',
+        None,
+    ]
+    assert rows[2].title_key == title_key("nodejs", "18.19.0", "deb", item["publisher"], "amd64", "nodejs")
+    seen = title_item(rows[1])
+    assert (seen.origin, seen.site, seen.signing_key) == ("Node Source", "deb.nodesource.com", "")
+    assert (title_item(rows[0]).origin, title_item(rows[2]).origin) == ("Debian", "")

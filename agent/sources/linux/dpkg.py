@@ -14,6 +14,7 @@ from agent.sources.base import (
     person_name,
     rfc3339,
 )
+from agent.sources.linux.apt_lists import add_provenance
 
 STATUS_PATH = "var/lib/dpkg/status"
 INFO_DIR = "var/lib/dpkg/info"
@@ -48,6 +49,7 @@ class DpkgSource(Source):
             if not fields["Status"].endswith(INSTALLED_STATES):
                 continue
             result.items.append(_item(fields, native_arch, info_dir))
+        result.errors.extend(add_provenance(self.root, result.items))
         return result
 
 

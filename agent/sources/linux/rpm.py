@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from typing import List, Optional, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult, person_name, rfc3339
+from agent.sources.linux.rpm_history import add_repositories
 
 # Fedora 36+ and openSUSE keep the database in /usr/lib/sysimage/rpm; RHEL, RED OS, ALT in /var/lib/rpm.
 DB_DIRS = ("usr/lib/sysimage/rpm", "var/lib/rpm")
@@ -23,9 +25,21 @@ TAGS = (
     "INSTALLTIME",
     "SOURCERPM",
     "URL",
+    "DISTRIBUTION",
+    "SIGNATURE",
 )
-QUERY_FORMAT = "\\t".join(f"%{{{tag}}}" for tag in TAGS) + "\\n"
+# The header signature rpm checked, whichever kind the package carries (RSA or DSA/EdDSA header-only,
+# else the older header+payload ones); `pgpsig` prints "RSA/SHA256, <date>, Key ID 809a8d7ceb10b464".
+SIGNATURE_FORMAT = (
+    "%|RSAHEADER?{%{RSAHEADER:pgpsig}}:{%|DSAHEADER?{%{DSAHEADER:pgpsig}}:"
+    "{%|SIGPGP?{%{SIGPGP:pgpsig}}:{%|SIGGPG?{%{SIGGPG:pgpsig}}:{(none)}|}|}|}|"
+)
+QUERY_FORMAT = (
+    "\\t".join(SIGNATURE_FORMAT if tag == "SIGNATURE" else f"%{{{tag}}}" for tag in TAGS) + "\\n"
+)
+_KEY_ID = re.compile(r"Key ID ([0-9a-fA-F]{16})\b")
 TIMEOUT_SECONDS = 120
+MAX_VALUE = 255
 # Imported signing keys are listed by rpm as packages; they are not software.
 PSEUDO_PACKAGES = frozenset(("gpg-pubkey", "gpg-pubkey-release"))
 
@@ -75,6 +89,7 @@ class RpmSource(Source):
             detail = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
             message = detail[0] if detail else f"exit status {done.returncode}"
             errors.append(SourceError(self.name, f"rpm -qa failed: {message}", where))
+        errors.extend(add_repositories(self.root, items))
         return SourceResult(items, errors)
 
 
@@ -125,6 +140,14 @@ def _item(fields: dict) -> SoftwareItem:
     }
     if fields["SOURCERPM"]:
         extra["source_package"] = _source_name(fields["SOURCERPM"])
+    provenance = {
+        key: fields[tag][:MAX_VALUE]
+        for key, tag in (("vendor", "VENDOR"), ("packager", "PACKAGER"), ("distribution", "DISTRIBUTION"))
+        if fields[tag]
+    }
+    key_id = _KEY_ID.search(fields["SIGNATURE"] or "")
+    if key_id:
+        provenance["signing_key"] = key_id.group(1).lower()
     return SoftwareItem(
         name=fields["NAME"],
         version=full,
@@ -135,6 +158,7 @@ def _item(fields: dict) -> SoftwareItem:
         id=fields["NAME"],
         scope="system",
         extra=extra,
+        provenance=provenance,
     )
 
 
