@@ -13,6 +13,12 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path, monkeypatch):
+    """No test reads or writes the machine's agent state (the apt provenance cache lives there)."""
+    monkeypatch.setenv("FOOTPRINT_STATE_DIR", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES

@@ -260,3 +260,43 @@ def test_this_machine_agrees_with_apt_list_installed():
     for provenance in ours.values():
         if provenance.get("site") == "deb.debian.org":
             assert provenance["origin"] == "Debian"
+
+
+def test_an_unchanged_machine_reads_no_index_the_second_time(make_root, tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    root = _root(make_root, _debian_lists())
+    first = _provenance(root)[1]
+    cache = state / apt_lists.CACHE_FILE
+    assert cache.stat().st_mode & 0o777 == 0o600
+    # the index is now garbage of the same size and mtime: only a cache hit can still answer
+    index = root / LISTS / "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"
+    before = index.stat()
+    index.write_bytes(b"\0" * before.st_size)
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns))
+    result, second = _provenance(root)
+    assert result.errors == [] and second == first
+    # apt update rewrote the list: the cache no longer applies
+    os.utime(index, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert _provenance(root)[1][("dpkg", "amd64")] == {"origin": "local"}  # read again: now all zeros
+
+
+def test_a_package_installed_since_the_last_collect_is_looked_up(make_root, tmp_path):
+    (tmp_path / "state").mkdir()
+    lists = _debian_lists()
+    name = "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages"
+    lists[name] += "\n" + _stanza("jq", "1.6-2.1", "amd64")
+    root = _root(make_root, lists)
+    _provenance(root)
+    status = root / "var/lib/dpkg/status"
+    status.write_text(STATUS + "\nPackage: jq\nStatus: install ok installed\nMaintainer: ChangZhuo Chen "
+                      "<czchen@debian.org>\nArchitecture: amd64\nVersion: 1.6-2.1\n", encoding="utf-8")
+    result, found = _provenance(root)
+    assert result.errors == []
+    assert found[("jq", "amd64")]["origin"] == "Debian"
+
+
+def test_no_state_directory_no_cache(make_root, tmp_path):
+    root = _root(make_root, _debian_lists())
+    assert _provenance(root)[1][("dpkg", "amd64")]["origin"] == "Debian"
+    assert not (tmp_path / "state").exists()  # collect creates no directory

@@ -12,6 +12,7 @@ version gets that archive's Origin as `name_origin`: evidence of lineage, not of
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -19,12 +20,14 @@ import subprocess
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 from urllib.parse import unquote
 
+from agent.paths import state_dir
 from agent.sources.base import SoftwareItem, SourceError
 
 LISTS_DIR = "var/lib/apt/lists"
 # apt's own decompressor for any list file (libapt: gz, xz, lz4, zstd, bz2); present wherever apt is.
 APT_HELPER = "/usr/lib/apt/apt-helper"
 LOCAL = "local"
+CACHE_FILE = "apt-provenance.json"
 CHUNK = 1 << 20
 BUFSIZE = -1
 MAX_VALUE = 255
@@ -38,7 +41,11 @@ Key = Tuple[str, str, str]  # (package, version, architecture)
 
 
 def add_provenance(root: str, items: List[SoftwareItem]) -> List[SourceError]:
-    """Set `item.provenance` on every deb item whose archive the lists tell; returns the lists' problems."""
+    """Set `item.provenance` on every deb item whose archive the lists tell; returns the lists' problems.
+
+    The answers are kept in the state directory beside the lists' names, sizes and mtimes, so a collect
+    whose lists and packages have not changed since the last one (the usual case) reads no index.
+    """
     directory = os.path.join(root, LISTS_DIR)
     try:
         names = sorted(os.listdir(directory))
@@ -47,6 +54,21 @@ def add_provenance(root: str, items: List[SoftwareItem]) -> List[SourceError]:
     indexes = [name for name in names if _INDEX.search(name)]
     if not indexes:
         return []
+    by_key = {"\t".join((item.name, item.version, item.arch or "")): item for item in items}
+    fingerprint = _fingerprint(directory, names)
+    cached = _cached(fingerprint)
+    if cached is not None and all(key in cached for key in by_key):
+        for key, item in by_key.items():
+            item.provenance = dict(cached[key])
+        return []
+    errors = _scan_lists(directory, names, indexes, items)
+    if not errors:
+        _save(fingerprint, {key: item.provenance for key, item in by_key.items()})
+    return errors
+
+
+def _scan_lists(directory: str, names: List[str], indexes: List[str], items: List[SoftwareItem]) -> List[SourceError]:
+    """Stream every index once and set each item's provenance from the first archive carrying it."""
     wanted: Dict[bytes, Dict[Key, SoftwareItem]] = {}
     for item in items:
         key = (item.name, item.version, item.arch or "")
@@ -76,6 +98,53 @@ def add_provenance(root: str, items: List[SoftwareItem]) -> List[SourceError]:
                 if key[0] in origin_of_name:
                     item.provenance["name_origin"] = origin_of_name[key[0]]
     return errors
+
+
+def _fingerprint(directory: str, names: List[str]) -> list:
+    """The lists directory and the name, size and mtime of each index and Release file (apt rewrites them)."""
+    files = []
+    for name in names:
+        if _INDEX.search(name) or name.endswith(("_InRelease", "_Release")):
+            try:
+                status = os.stat(os.path.join(directory, name))
+            except OSError:
+                continue
+            files.append([name, status.st_size, status.st_mtime_ns])
+    return [os.path.abspath(directory), files]
+
+
+def _cached(fingerprint: list) -> Optional[Dict[str, dict]]:
+    """What the previous collect found for these very lists, or None (no cache, other lists, damage)."""
+    try:
+        with open(os.path.join(state_dir(), CACHE_FILE), encoding="utf-8") as cache:
+            stored = json.load(cache)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stored, dict) or stored.get("lists") != fingerprint:
+        return None
+    found = stored.get("provenance")
+    if not isinstance(found, dict) or not all(isinstance(value, dict) for value in found.values()):
+        return None
+    return found
+
+
+def _save(fingerprint: list, found: Dict[str, dict]) -> None:
+    """Keep the answers in the agent's state directory; an absent or read-only one keeps nothing."""
+    directory = state_dir()
+    if not os.path.isdir(directory):
+        return  # collect creates no directory: the installed agent's package does
+    path = os.path.join(directory, CACHE_FILE)
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as cache:
+            json.dump({"lists": fingerprint, "provenance": found}, cache, separators=(",", ":"))
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
 
 
 def carried(
