@@ -63,7 +63,9 @@ def enroll(config: Config, server: str, secret: str, force: bool = False,
 
     host = collect_host("/")[0]
     hostname = host.get("hostname") or socket.gethostname()
-    answer = Transport(config, server, wait=wait).enroll(secret, host["id"], hostname, config.tags)
+    same = existing and existing.host_id == host["id"] and existing.server == server.rstrip("/")
+    answer = Transport(config, server, wait=wait).enroll(
+        secret, host["id"], hostname, config.tags, host_key=existing.host_key if same else None)
     try:
         enrolled = Credentials(server=server.rstrip("/"), host_id=str(answer["host_id"]),
                                host_key=str(answer["host_key"]), enrolled_at=runstate.rfc3339())

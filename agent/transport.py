@@ -83,10 +83,14 @@ class Transport:
         self.ca_hint = config.ca_bundle
 
     def enroll(self, secret: str, host_id: str, hostname: str,
-               tags: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+               tags: Optional[Dict[str, str]] = None,
+               host_key: Optional[str] = None) -> Dict[str, Any]:
+        """`host_key`: this host's current key, the proof a re-enrollment of a known host needs."""
         body: Dict[str, Any] = {"secret": secret, "host_id": host_id, "hostname": hostname}
         if tags:
             body["tags"] = tags
+        if host_key:
+            body["host_key"] = host_key
         return self._post("/api/v1/enroll", json.dumps(body).encode(), authenticated=False)
 
     def checkin(self, host_id: str, inventory_hash: str) -> Dict[str, Any]:

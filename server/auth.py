@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 
-PREFIXES = {"enroll": "fpe_", "admin": "fpa_", "host": "fph_"}
+PREFIXES = {"enroll": "fpe_", "admin": "fpa_", "host": "fph_", "reenroll": "fpr_"}
 
 
 def new_secret(kind: str) -> str:

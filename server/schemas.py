@@ -167,6 +167,7 @@ class EnrollRequest(_Model):
     hostname: _text(255, 1)
     # agent.toml [tags]; the enrollment secret's own tags win where both set a key
     tags: Tags = Field(default_factory=dict, max_length=c.MAX_TAGS)
+    host_key: Optional[Secret] = None  # the host's current key, when re-enrolling a known host id
 
 
 class EnrollResponse(BaseModel):

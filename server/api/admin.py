@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import List, Optional
 
 from fastapi import APIRouter, Depends, Query
@@ -57,6 +58,23 @@ def remove_host(
     if not credentials.remove_host(engine, host_id, purge):
         raise ApiError(404, "not_found", f"no host {host_id!r}")
     return {"removed": host_id, "purged": purge}
+
+
+@router.post("/hosts/{host_id}/reenroll", status_code=201)
+def reenroll_host(
+    host_id: str,
+    valid_hours: int = Query(24, ge=1, le=720, description="how long the secret can be used"),
+    engine: Engine = Depends(get_engine),
+    who: Admin = Depends(writing_admin),
+) -> dict:
+    """A one-time secret with which this host (a reinstalled machine without its key) enrolls again."""
+    with engine.connect() as conn:
+        resolved = queries.resolve_host(conn, host_id)
+    issued = resolved and credentials.allow_reenroll(engine, resolved, timedelta(hours=valid_hours), who.token_id)
+    if not issued:
+        raise ApiError(404, "not_found", f"no one host is {host_id!r} (by id, id prefix, hostname)")
+    new, expires_at = issued
+    return {"host_id": resolved, "id": new.id, "secret": new.secret, "expires_at": expires_at}
 
 
 @router.get("/software")

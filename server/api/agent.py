@@ -23,7 +23,7 @@ from server.schemas import (
 )
 from server.settings import Settings
 from server.store import ingest
-from server.store.credentials import HostRemoved, enroll_host
+from server.store.credentials import HostExists, HostRemoved, WrongHost, enroll_host
 from server.store.db import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["agent"])
@@ -36,14 +36,25 @@ def enroll(
     settings: Settings = Depends(get_settings),
 ) -> EnrollResponse:
     """Exchange an enrollment secret for this host's own key (shown once)."""
-    token = find_token(engine, body.secret, "enroll", utcnow())
+    token = find_token(engine, body.secret, ("enroll", "reenroll"), utcnow())
     if token is None:
         raise ApiError(401, "unauthorized", "unknown, expired or revoked enrollment secret")
     try:
-        key = enroll_host(engine, token, body.host_id, body.hostname, body.tags)
+        key = enroll_host(engine, token, body.host_id, body.hostname, body.tags, body.host_key)
     except HostRemoved:
         raise ApiError(
             403, "host_removed", f"host {body.host_id} was removed by an administrator"
+        ) from None
+    except WrongHost:
+        raise ApiError(
+            403, "wrong_host", f"this re-enrollment secret was issued for another host than {body.host_id}"
+        ) from None
+    except HostExists:
+        raise ApiError(
+            409,
+            "host_exists",
+            f"host {body.host_id} is already enrolled: send its current key (host_key), or an "
+            f"administrator runs `footprint hosts reenroll {body.host_id}` and enrolls with that secret",
         ) from None
     return EnrollResponse(
         host_id=body.host_id, host_key=key, next_checkin_seconds=settings.next_checkin_seconds()

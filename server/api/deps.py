@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Tuple
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine, or_, select
@@ -63,11 +64,11 @@ class Admin:
     read_only: bool
 
 
-def find_token(engine: Engine, secret: str, kind: str, now: datetime):
-    """The live (not revoked, not expired) token of `kind` matching `secret`, or None."""
+def find_token(engine: Engine, secret: str, kinds: Tuple[str, ...], now: datetime):
+    """The live (not revoked, not expired) token of one of `kinds` matching `secret`, or None."""
     query = select(tokens).where(
         tokens.c.token_hash == hash_secret(secret),
-        tokens.c.kind == kind,
+        tokens.c.kind.in_(kinds),
         tokens.c.revoked_at.is_(None),
         or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now),
     )
@@ -76,7 +77,7 @@ def find_token(engine: Engine, secret: str, kind: str, now: datetime):
 
 
 def admin(token: str = Depends(bearer), engine: Engine = Depends(get_engine)) -> Admin:
-    row = find_token(engine, token, "admin", utcnow())
+    row = find_token(engine, token, ("admin",), utcnow())
     if row is None:
         raise ApiError(401, "unauthorized", "unknown, expired or revoked admin token", CHALLENGE)
     return Admin(row.id, row.read_only)

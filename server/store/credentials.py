@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Dict, List, Optional
+from datetime import datetime, timedelta
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import Engine, select, update
 
@@ -75,25 +75,45 @@ def _revoke_keys(conn, host_id: str, now: datetime) -> int:
     ).rowcount
 
 
-def enroll_host(
-    engine: Engine, token, host_id: str, hostname: str, tags: Optional[Dict[str, str]] = None
-) -> str:
-    """Register (or re-register) a host under an enrollment token; returns its new key.
+class HostExists(Exception):
+    """Enrollment of a host id already enrolled, without its current key or an admin's allowance."""
 
-    A re-enrollment revokes the host's earlier keys, so one machine has one working key. `tags` are
-    the agent's own (agent.toml); the token's tags, set by an administrator, win over them.
+
+class WrongHost(Exception):
+    """A re-enrollment allowance presented for another host than the one it was issued for."""
+
+
+def enroll_host(
+    engine: Engine,
+    token,
+    host_id: str,
+    hostname: str,
+    tags: Optional[Dict[str, str]] = None,
+    current_key: Optional[str] = None,
+) -> str:
+    """Register a new host, or re-register one that proves it may; returns its new key.
+
+    A host id already enrolled is taken over only with that host's current key (a reinstalled
+    agent that kept it) or under a `reenroll` allowance issued for it (used once, here); anything
+    else raises HostExists and leaves the host, its keys and inventory untouched. A re-enrollment
+    revokes the host's earlier keys, so one machine has one working key. `tags` are the agent's own
+    (agent.toml); the token's tags, set by an administrator, win over them.
     """
     key = new_secret("host")
     now = utcnow()
     with write_transaction(engine) as conn:
-        existing = conn.execute(select(hosts.c.revoked).where(hosts.c.id == host_id)).first()
+        if token.kind == "reenroll" and token.host_id != host_id:
+            raise WrongHost(host_id)
+        existing = conn.execute(_locked(conn, select(hosts.c.revoked).where(hosts.c.id == host_id))).first()
         if existing is not None and existing.revoked:
             raise HostRemoved(host_id)
         if existing is None:
             stmt = insert_for(conn, hosts).on_conflict_do_nothing(index_elements=["id"])
-            conn.execute(
-                stmt, {"id": host_id, "hostname": hostname, "first_seen": now, "last_seen": now}
-            )
+            row = {"id": host_id, "hostname": hostname, "first_seen": now, "last_seen": now}
+            if conn.execute(stmt.returning(hosts.c.id), row).first() is None:
+                raise HostExists(host_id)  # enrolled a moment ago by a concurrent request
+        elif not _proves_identity(conn, token, host_id, current_key, now):
+            raise HostExists(host_id)
         else:
             conn.execute(update(hosts).where(hosts.c.id == host_id).values(last_seen=now))
         _revoke_keys(conn, host_id, now)
@@ -106,6 +126,61 @@ def enroll_host(
         rows = [{"host_id": host_id, "key": k, "value": v} for k, v in merged.items()]
         upsert(conn, host_tags, rows, keys=["host_id", "key"], update=["value"])
     return key
+
+
+def _locked(conn, query):
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query
+
+
+def _proves_identity(conn, token, host_id: str, current_key: Optional[str], now: datetime) -> bool:
+    """The host's live key was sent, or `token` is an unused allowance for it (consumed now)."""
+    if current_key is not None:
+        live = conn.execute(
+            select(host_keys.c.id).where(
+                host_keys.c.host_id == host_id,
+                host_keys.c.key_hash == hash_secret(current_key),
+                host_keys.c.revoked_at.is_(None),
+            )
+        ).first()
+        if live is not None:
+            return True
+    if token.kind != "reenroll":
+        return False
+    used = conn.execute(
+        update(tokens)
+        .where(tokens.c.id == token.id, tokens.c.used_at.is_(None), tokens.c.revoked_at.is_(None))
+        .values(used_at=now, revoked_at=now)
+    )
+    return used.rowcount == 1
+
+
+def allow_reenroll(
+    engine: Engine, host_id: str, valid_for: timedelta, issued_by: Optional[int] = None
+) -> Optional[Tuple[NewToken, datetime]]:
+    """A one-time secret that lets `host_id` enroll again (a reinstalled machine without its key).
+
+    Stored hashed, expiring after `valid_for`, used once; None when the host is not listed.
+    """
+    now = utcnow()
+    secret = new_secret("reenroll")
+    with write_transaction(engine) as conn:
+        listed = conn.execute(
+            select(hosts.c.id).where(hosts.c.id == host_id, hosts.c.revoked.is_(False))
+        ).first()
+        if listed is None:
+            return None
+        row = {
+            "kind": "reenroll",
+            "token_hash": hash_secret(secret),
+            "name": f"reenroll {host_id}"[:255],
+            "tags": "{}",
+            "created_at": now,
+            "expires_at": now + valid_for,
+            "host_id": host_id,
+            "created_by": issued_by,
+        }
+        token_id = conn.execute(tokens.insert().values(**row).returning(tokens.c.id)).scalar_one()
+    return NewToken(token_id, secret), now + valid_for
 
 
 def remove_host(engine: Engine, host_id: str, purge: bool = False) -> bool:

@@ -129,7 +129,7 @@ def _ingest(conn: Connection, parsed: ParsedReport, host_id: str, now: datetime)
     if host is None:
         raise HostGone(host_id)
     stale = host.collected_at is not None and report.collected_at < as_utc(host.collected_at)
-    seen = insert_for(conn, reports_seen).on_conflict_do_nothing(index_elements=["report_id"])
+    seen = insert_for(conn, reports_seen).on_conflict_do_nothing(index_elements=["host_id", "report_id"])
     row = {"report_id": report.report_id, "host_id": host_id, "received_at": now}
     seen = seen.returning(reports_seen.c.report_id)
     if conn.execute(seen, {**row, "applied": not stale}).first() is None:

@@ -103,7 +103,7 @@ tokens = Table(
     "tokens",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # enroll | admin
+    Column("kind", String(16), nullable=False),  # enroll | admin | reenroll
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("name", String(255)),
     Column("read_only", Boolean, nullable=False, server_default=false()),
@@ -111,6 +111,11 @@ tokens = Table(
     _ts("created_at", nullable=False),
     _ts("expires_at"),
     _ts("revoked_at"),
+    # a reenroll allowance: the one host it lets enroll again, the admin token that issued it,
+    # and when it was used (single use)
+    Column("host_id", String(HOST_ID_LENGTH)),
+    Column("created_by", Integer),
+    _ts("used_at"),
 )
 
 software_titles = Table(
@@ -170,8 +175,8 @@ software_events = Table(
 reports_seen = Table(
     "reports_seen",
     metadata,
+    Column("host_id", String(HOST_ID_LENGTH), primary_key=True),  # report ids are unique per host
     Column("report_id", String(64), primary_key=True),
-    Column("host_id", String(HOST_ID_LENGTH), nullable=False),
     _ts("received_at", nullable=False),
     Column("applied", Boolean, nullable=False, server_default=true()),
     Index(None, "received_at"),

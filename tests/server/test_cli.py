@@ -133,3 +133,14 @@ def test_serve_refuses_an_unmigrated_database_and_db_upgrade_fixes_it(pg_url):
     assert "footprint db upgrade" in refused.stderr and "Traceback" not in refused.stderr
     upgraded = subprocess.run(command + ["db", "upgrade", "--db", pg_url], capture_output=True, text=True)
     assert upgraded.returncode == 0 and f"revision {head_revision()}" in upgraded.stdout
+
+
+def test_hosts_reenroll_prints_a_one_time_secret_for_that_host(fleet, api_env, client):
+    host = fleet["windows"]
+    out = _run(["hosts", "reenroll", "office-win", "--valid-hours", "2"], api_env)
+    secret = next(word for word in out.split() if word.startswith("fpr_"))
+    assert host.host_id in out and "once" in out
+    body = {"secret": secret, "host_id": host.host_id, "hostname": "office-win"}
+    assert client.post("/api/v1/enroll", json=body).status_code == 201
+    assert client.post("/api/v1/enroll", json=body).status_code == 401
+    assert "not_found" in _run(["hosts", "reenroll", "no-such-host"], api_env, code=2)

@@ -68,9 +68,12 @@ def test_enroll_refuses_a_secret_that_is_not_live(client, engine, secret_state):
     assert _count(engine, hosts) == 0
 
 
-def test_reenrolling_revokes_the_earlier_key(client, enroll, make_report):
+def test_reenrolling_revokes_the_earlier_key(client, enroll, make_report, enroll_secret):
     first = enroll("same-host")
-    second = enroll("same-host")
+    body = {"secret": enroll_secret, "host_id": "same-host", "hostname": first.hostname, "host_key": first.key}
+    answer = client.post("/api/v1/enroll", json=body)
+    assert answer.status_code == 201, answer.text
+    second = type(first)("same-host", first.hostname, answer.json()["host_key"])
     report = make_report(second)
     assert client.post("/api/v1/reports", json=report, headers=first.headers).status_code == 401
     assert client.post("/api/v1/reports", json=report, headers=second.headers).status_code == 200

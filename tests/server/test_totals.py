@@ -41,7 +41,7 @@ def _enroll(engine, report: dict, tags=None) -> None:
     from server.store.db import utcnow
 
     secret = create_token(engine, "enroll", name="fleet", tags=tags or {}).secret
-    enroll_host(engine, find_token(engine, secret, "enroll", utcnow()), report["host"]["id"],
+    enroll_host(engine, find_token(engine, secret, ("enroll",), utcnow()), report["host"]["id"],
                 report["host"]["hostname"])
 
 

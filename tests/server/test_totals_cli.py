@@ -66,7 +66,7 @@ def fleet(engine):
     now = datetime.now(timezone.utc)
     for i, report in enumerate(reports):
         secret = create_token(engine, "enroll", name="fleet", tags={"dept": "finance" if i % 2 else "sales"}).secret
-        token = find_token(engine, secret, "enroll", utcnow())
+        token = find_token(engine, secret, ("enroll",), utcnow())
         enroll_host(engine, token, report["host"]["id"], report["host"]["hostname"])
         _send(engine, report, MARCH)
         if i % 2 == 0:

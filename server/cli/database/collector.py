@@ -182,7 +182,7 @@ def tokens_revoke(
     if host is not None:
         if not revoke_host_keys(engine, host):
             raise fail(f"host {host!r} has no live key")
-        typer.echo(f"revoked the key of host {host}; it must enroll again")
+        typer.echo(f"revoked the key of host {host}; to let it enroll again: footprint hosts reenroll {host}")
     elif not revoke_token(engine, token_id):
         raise fail(f"no live token {token_id}")
     else:

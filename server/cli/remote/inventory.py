@@ -21,7 +21,7 @@ from server.cli.remote.client import ApiClient
 from server.render import SHORT_GROUPS, OutputFormat, first_and_more, render
 
 ID_SHOWN = 12  # id characters in the hosts table; enough to be unique in any real fleet
-hosts_app = typer.Typer(help="Enrolled hosts: list them (with filters) or remove one.")
+hosts_app = typer.Typer(help="Enrolled hosts: list them (with filters), remove one, or let one enroll again.")
 
 
 class ForeignSort(str, Enum):
@@ -96,6 +96,25 @@ def hosts_remove(
 
     ApiClient(server, token).request("DELETE", f"/hosts/{quote(host_id, safe='')}", params={"purge": purge})
     typer.echo(f"removed host {host_id}" + (" and its history" if purge else ""))
+
+
+@hosts_app.command("reenroll")
+def hosts_reenroll(
+    host_id: str = typer.Argument(..., help="Host id (or unique prefix) or hostname."),
+    valid_hours: int = typer.Option(24, "--valid-hours", min=1, max=720, help="How long the secret works."),
+    server: Optional[str] = ServerOption,
+    token: Optional[str] = TokenOption,
+) -> None:
+    """Let a known host enroll again without its key (a reinstalled machine): a one-time secret."""
+    from urllib.parse import quote
+
+    data = ApiClient(server, token).request(
+        "POST", f"/hosts/{quote(host_id, safe='')}/reenroll", params={"valid_hours": valid_hours}
+    )
+    typer.echo(f"host {data['host_id']} may enroll again once, until {_when(data['expires_at'])} UTC, with:")
+    typer.echo(data["secret"])
+    typer.echo(f"on that machine: footprint-agent enroll --force --secret {data['secret'][:8]}… "
+               "(or FOOTPRINT_ENROLL_SECRET)")
 
 
 FACTS = [
