@@ -38,6 +38,24 @@ def test_enroll_send_and_status(live_collector, agent_cli, agent_env):
     assert status["next_run"] != "unknown (service not run yet)"
 
 
+def test_enroll_force_proves_the_host_with_its_current_key(live_collector, agent_cli, agent_env):
+    enroll(live_collector, agent_cli)
+    key_file = Path(agent_env["FOOTPRINT_STATE_DIR"]) / "host-key.json"
+    first = json.loads(key_file.read_text())
+    again = agent_cli("enroll", "--force", "--server", live_collector.url,
+                      FOOTPRINT_ENROLL_SECRET=live_collector.secret)
+    assert again.returncode == 0, again.stderr
+    second = json.loads(key_file.read_text())
+    assert second["host_id"] == first["host_id"] and second["host_key"] != first["host_key"]
+    key_file.write_text(json.dumps(dict(second, host_key="fph_" + "x" * 43)))  # the key was lost
+    refused = agent_cli("enroll", "--force", "--server", live_collector.url,
+                        FOOTPRINT_ENROLL_SECRET=live_collector.secret)
+    assert refused.returncode == 1 and "409" in refused.stderr
+    assert agent_cli("send").returncode != 0  # the lost key is no key
+    key_file.write_text(json.dumps(second))
+    assert agent_cli("send").returncode == 0  # the real key still works
+
+
 def test_wrong_secret_is_refused_without_echoing_it(live_collector, agent_cli, agent_env):
     result = agent_cli("enroll", "--server", live_collector.url, "--secret", "fp-not-the-secret-91")
     assert result.returncode == 1
