@@ -8,7 +8,7 @@ named, before anything is stored.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Dict, List, Literal, Optional
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -34,7 +34,12 @@ def _count(le: int = c.MAX_INT):
 
 HostId = _text(128, 1, c.HOST_ID_PATTERN)
 Sha256Hex = _text(64, 0, c.SHA256_PATTERN)
-Time = Annotated[AwareDatetime, AfterValidator(_in_years)]
+def _in_utc(moment: datetime) -> datetime:
+    """The same instant in UTC: stored and compared as instants, whatever offset was sent."""
+    return moment.astimezone(timezone.utc)
+
+
+Time = Annotated[AwareDatetime, AfterValidator(_in_years), AfterValidator(_in_utc)]
 Secret = _text(256, 1)
 Short = _text(c.SHORT)
 Name = _text(c.NAME)
@@ -197,7 +202,7 @@ class TokenCreate(_Model):
     kind: Literal["enroll", "admin"]
     name: Optional[Name] = None
     read_only: bool = False
-    expires_at: Optional[datetime] = None
+    expires_at: Optional[Time] = None
     tags: Dict[Short, Name] = Field(default_factory=dict, max_length=c.MAX_TAGS)
 
 

@@ -7,6 +7,7 @@ A software title is stored once per distinct (name, version, source, publisher, 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     false,
     true,
 )
@@ -36,8 +38,30 @@ HOST_ID_LENGTH = 128
 EVENT_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
 
 
+class UtcDateTime(TypeDecorator):
+    """An instant, stored in UTC on both databases and returned aware in UTC.
+
+    SQLite keeps timestamps as text without an offset: values are converted to UTC on the way in
+    (a naive value is taken as UTC), so text order is time order and comparisons are between instants.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if not isinstance(value, datetime):
+            return value
+        moment = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 def _ts(name: str, nullable: bool = True) -> Column:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
+    return Column(name, UtcDateTime(), nullable=nullable)
 
 
 hosts = Table(
