@@ -261,21 +261,24 @@ def test_widening_the_columns_keeps_every_row_on_sqlite(tmp_path, make_report):
     """SQLite copies a table to change a column: with foreign keys on, dropping the old `hosts` would
     cascade-delete every host's software. The migration runs with them off and checks them after."""
     from server.store.db import make_engine
-    from server.store.ingest import ingest_report, parse_report
-    from server.store.tables import host_software
+    from server.store.tables import host_software, software_titles
 
     script = ScriptDirectory.from_config(migrate._config())
     widening = next(r for r in script.walk_revisions() if "contract_columns" in r.path)
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     upgrade(engine, widening.down_revision)
     report = make_report(SimpleNamespace(host_id="ws-0001", hostname="ws-0001"))
-    with engine.begin() as conn:
-        conn.execute(hosts.insert().values(id=report["host"]["id"], hostname="old", first_seen=func.now(),
-                                           last_seen=func.now()))
-    ingest_report(engine, parse_report(json.dumps(report).encode()), report["host"]["id"])
+    packages = [item["name"] for item in report["software"]]
+    with engine.begin() as conn:  # rows as that revision holds them (today's ingest writes today's schema)
+        conn.execute(hosts.insert().values(id="ws-0001", hostname="old", first_seen=func.now(), last_seen=func.now()))
+        for n, name in enumerate(packages):
+            title = conn.execute(software_titles.insert().values(
+                title_key=f"{n:064d}", name=name, version="1.0", source="deb", first_seen=func.now()
+            ).returning(software_titles.c.id)).scalar_one()
+            conn.execute(host_software.insert().values(host_id="ws-0001", title_id=title, username=""))
     with engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(host_software)).scalar()
-    assert before == len(report["software"]) > 0
+    assert before == len(packages) > 0
     upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(host_software)).scalar() == before
