@@ -30,7 +30,7 @@ def fleet(engine):
         report.update(collected_at=sent.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), report_id=str(uuid.uuid4()))
         tags = {"dept": "finance" if i % 3 == 0 else "sales"}
         secret = create_token(engine, "enroll", name="fleet", tags=tags).secret
-        enroll_host(engine, find_token(engine, secret, "enroll", utcnow()), report["host"]["id"],
+        enroll_host(engine, find_token(engine, secret, ("enroll",), utcnow()), report["host"]["id"],
                     report["host"]["hostname"])
         ingest_report(engine, parse_report(json.dumps(report).encode()), report["host"]["id"], now=sent)
         reports.append(report)
