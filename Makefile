@@ -8,7 +8,9 @@ VENV39 := .venv39
 BIN := $(VENV)/bin
 
 # Tests that store, compare, expire or total times: they run again with the clock a year ahead.
-TIME_SENSITIVE := tests/server tests/importers tests/agent/service tests/agent/test_contract.py
+TIME_SENSITIVE := tests/server tests/agent/test_config.py tests/agent/test_credentials.py tests/agent/test_delivery.py \
+	tests/agent/test_service.py tests/agent/test_service_windows.py tests/agent/test_spool.py tests/agent/test_transport.py \
+	tests/agent/test_contract.py
 
 .PHONY: demo test test-agent39 test-next-year lint packages bench clean
 

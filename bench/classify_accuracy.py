@@ -1,4 +1,4 @@
-"""Classifier accuracy on the hand-labelled evaluation set (tests/catalog/eval), next to the issue's targets.
+"""Classifier accuracy on the hand-labelled evaluation set (tests/server/catalog/eval), next to the issue's targets.
 
 Run: .venv/bin/python bench/classify_accuracy.py [--verbose]
 """
@@ -14,7 +14,7 @@ from server.catalog.loader import load_catalog  # noqa: E402
 from server.catalog.policy import Classifier  # noqa: E402
 from tests.support.catalog_eval import load_eval, score  # noqa: E402
 
-EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "catalog" / "eval"
+EVAL_DIR = Path(__file__).resolve().parent.parent / "tests" / "server" / "catalog" / "eval"
 OFFICE_MACHINE = "windows-office-ru"
 
 

@@ -19,7 +19,7 @@ import zlib
 from pathlib import Path
 from typing import Callable, Dict, List
 
-FIXTURE = Path(__file__).parent.parent / "tests" / "importers" / "fixtures" / "glpi-agent-astra.json"
+FIXTURE = Path(__file__).parent.parent / "tests" / "server" / "importers" / "fixtures" / "glpi-agent-astra.json"
 MiB = 1 << 20
 TARGET_MIB = 300
 

@@ -28,7 +28,7 @@ from agent.sources.linux.snap import parse_snap_list, parse_snaps_response  # no
 from agent.sources.windows.msix import items_from_store  # noqa: E402
 from agent.sources.windows.uninstall import user_names  # noqa: E402
 from agent.windows_registry.regfile import RegFileReader  # noqa: E402
-from tests.agent.test_flatpak import _machine as flatpak_machine  # noqa: E402
+from tests.agent.sources.linux.test_flatpak import _machine as flatpak_machine  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WINDOWS = FIXTURES / "windows"

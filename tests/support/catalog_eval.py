@@ -1,4 +1,4 @@
-"""Scoring the classifier against a hand-labelled evaluation set (tests/catalog/eval/*.jsonl)."""
+"""Scoring the classifier against a hand-labelled evaluation set (tests/server/catalog/eval/*.jsonl)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from agent.sources.windows.uninstall import (
 )
 from agent.windows_registry.reader import REG_DWORD, REG_EXPAND_SZ, REG_SZ, RegValue, WinregReader
 
-FIXTURES = Path(__file__).parent / "fixtures" / "windows"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "windows"
 SAMPLES = Path("/work/shared/samples/windows")
 SID = "S-1-5-21-3623811015-3361044348-30300820-1013"
 SID2 = "S-1-5-21-3623811015-3361044348-30300820-1014"

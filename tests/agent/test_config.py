@@ -149,7 +149,7 @@ def test_shipped_template_loads_as_tomllib_reads_it():
     else:
         import tomli as tomllib
 
-    template = Path(__file__).resolve().parents[3] / "packaging" / "agent.toml"
+    template = Path(__file__).resolve().parents[2] / "packaging" / "agent.toml"
     parsed = tomllib.loads(template.read_text(encoding="utf-8"))
     config = agent_config.load(str(template), environ={})
     assert config.server == parsed.get("server")

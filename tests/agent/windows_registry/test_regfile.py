@@ -23,7 +23,7 @@ from agent.windows_registry.regfile import (
     guess_ansi_codepage,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "windows"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "windows"
 SAMPLES = Path("/work/shared/samples/windows")
 UNINSTALL = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
 WOW = r"HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall"

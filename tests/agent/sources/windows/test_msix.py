@@ -17,7 +17,7 @@ from agent.sources.windows.msix import (
 from agent.sources.windows.uninstall import user_names
 from agent.windows_registry.regfile import RegFileReader
 
-FIXTURES = Path(__file__).parent / "fixtures" / "windows"
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "windows"
 MS_DN = "CN=Microsoft Corporation, O=Microsoft Corporation, L=Redmond, S=Washington, C=US"
 YANDEX_DN = 'CN="YANDEX, LLC", O="YANDEX, LLC", L=Moscow, C=RU'
 SPOTIFY_DN = "CN=453637B3-4E12-4CDF-B0D3-2A3C863BF6EF"
