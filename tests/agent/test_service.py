@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -136,7 +137,6 @@ def test_config_mistake_exits_78_naming_the_key(tmp_path):
 
 def test_unprivileged_user_gets_a_message_not_a_traceback():
     """`status`/`send` run by a user who cannot read the root-only state directory."""
-    import shutil
     import tempfile
     from pathlib import Path
 
@@ -152,7 +152,10 @@ def check_as_nobody(tmp_path, python: str) -> None:
     state = tmp_path / "state"
     state.mkdir(mode=0o700)
     (tmp_path / "agent.toml").write_text("splay = 0\n")
-    checkout = os.path.dirname(os.path.dirname(os.path.abspath(credentials.__file__)))
+    # A copy of the agent, because the checkout may sit in a directory only root can enter (mktemp -d).
+    checkout = tmp_path / "src"
+    shutil.copytree(os.path.dirname(os.path.abspath(credentials.__file__)), checkout / "agent",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     for command, call in (("status", "status_main(False)"), ("send", "send_main()")):
         result = subprocess.run(
             ["runuser", "-u", "nobody", "--", "env", f"FOOTPRINT_CONFIG={tmp_path / 'agent.toml'}",
