@@ -34,7 +34,7 @@ test-agent39:
 	@if [ -z "$(PYTHON39)" ]; then echo "python3.9 not found: skipping the agent's 3.9 run"; \
 	  if [ -n "$$FOOTPRINT_CI" ]; then echo "CI must run the agent's tests on Python 3.9"; exit 1; fi; \
 	else [ -x $(VENV39)/bin/python ] || $(PYTHON39) -m venv $(VENV39); \
-	$(VENV39)/bin/pip install -q -e . pytest && \
+	$(VENV39)/bin/pip install -q -e . pytest pytest-timeout && \
 	$(VENV39)/bin/python -m pytest -q tests/agent -p no:cacheprovider; fi
 
 # The suite must pass next year too: libfaketime (Debian `faketime`) moves every process's clock.

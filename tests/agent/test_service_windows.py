@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+import time
 import types
 
 import pytest
@@ -60,9 +61,13 @@ def test_stop_request_ends_the_running_loop(winsvc, tmp_path):
     service = winsvc.FootprintAgentService(["FootprintAgent"])
     runner = threading.Thread(target=service.SvcDoRun)
     runner.start()
-    started = threading.Event()
-    while service.service is None and not started.wait(0.01):
+    # time.sleep, not Event.wait(timeout): under libfaketime a lock timeout never expires (make test-next-year).
+    for _ in range(GUARD * 100):
+        if service.service is not None:
+            break
         assert runner.is_alive()
+        time.sleep(0.01)
+    assert service.service is not None
     service.SvcStop()
     runner.join(GUARD)
     assert not runner.is_alive()
