@@ -93,7 +93,7 @@ def report_from_content(
     offset = text_of(_section(system, "timezone").get("offset"))
     _, stamp = split_deviceid(deviceid)
     collected_at = collection_time(_section(content, "accesslog").get("logdate"), offset, "logdate") or (
-        collection_time(stamp, offset, "the device id's time stamp")
+        utc_timestamp(stamp, offset)
     )
     os_facts = _os(content)
     rows = [_deb_distributor(row) for row in _rows(content, "softwares")]

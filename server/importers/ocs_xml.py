@@ -18,6 +18,7 @@ from server.importers.common import (
     software_list,
     split_deviceid,
     text_of,
+    utc_timestamp,
 )
 from server.importers.limits import InventoryFileError
 
@@ -108,7 +109,7 @@ def reports(data: bytes, root) -> List[Dict[str, Any]]:
         "os": os_facts,
     })
     collected_at = collection_time(content.findtext("ACCESSLOG/LOGDATE"), None, "ACCESSLOG/LOGDATE") or (
-        collection_time(split_deviceid(deviceid)[1], None, "the device id's time stamp")
+        utc_timestamp(split_deviceid(deviceid)[1])
     )
     report = report_envelope(
         data, 0, collected_at, _agent(text_of(content.findtext("VERSIONCLIENT"))), host,

@@ -100,6 +100,22 @@ def test_one_bad_file_never_costs_the_others(tmp_path):
     assert {p.name for p in good} == {"arm-a.json", "arm-z.json"}
 
 
+def test_a_device_id_stamped_by_a_wrong_clock_still_imports(tmp_path, engine):
+    """The OCS and GLPI agents keep the id of their first run forever: a clock that was once wrong must not
+    lose the machine. Without a logdate the stamp is only a hint, and an implausible one is ignored."""
+    export = _glpi(deviceid="arm-kadry-12-2099-12-02-07-41-57", accesslog={})
+    summary = import_files(engine, [_write(tmp_path / "arm-kadry-12.json", export)])
+    assert (summary.rejected, len(summary.added)) == ([], 1)
+    plausible = _glpi(deviceid="arm-kadry-13-2026-11-21-14-03-07", accesslog={}, hardware={"name": "arm-kadry-13"})
+    import_files(engine, [_write(tmp_path / "arm-kadry-13.json", plausible)])
+    with engine.connect() as conn:
+        stamps = dict(conn.execute(select(hosts.c.hostname, hosts.c.collected_at)).all())
+    offset = _glpi()["content"]["operatingsystem"]["timezone"]["offset"]  # the stamp is local time
+    local = datetime(2026, 11, 21, 14, 3, 7, tzinfo=datetime.strptime(offset, "%z").tzinfo)
+    assert stamps["arm-kadry-13"].replace(tzinfo=timezone.utc) == local.astimezone(timezone.utc)
+    assert stamps["arm-kadry-12"].year < 2099  # the import's own time instead
+
+
 def test_a_link_named_on_the_command_line_is_followed(tmp_path, engine):
     real = _write(tmp_path / "arm-kadry-12.json", _glpi())
     link = tmp_path / "latest.json"

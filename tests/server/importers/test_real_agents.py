@@ -28,8 +28,9 @@ def test_real_agent_inventories_import_as_this_machine(require_command, dpkg_pac
         fusion.write_bytes(subprocess.run([fusion_command], capture_output=True, check=True, timeout=300).stdout)
         ocs_dir = tmp_path / f"ocs-{attempt}"
         ocs_dir.mkdir()
-        subprocess.run([ocs_command, f"--local={ocs_dir}"], capture_output=True, check=True, timeout=300,
-                       stdin=subprocess.DEVNULL)
+        # Its own state directory: the agent keeps the device id of its first run, clock and all.
+        subprocess.run([ocs_command, f"--local={ocs_dir}", f"--basevardir={tmp_path / 'ocs-state'}"],
+                       capture_output=True, check=True, timeout=300, stdin=subprocess.DEVNULL)
         footprint_agent_report = collect()
         if os.stat("/var/lib/dpkg/status").st_mtime_ns == before:
             break
