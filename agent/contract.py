@@ -16,7 +16,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 SCHEMA = "footprint.report/1"
 # Names the agent's own sources use in software[].source; importers add "import" and may add others
 # within SOURCE_PATTERN (the collector accepts any name of that shape).
-SOURCES = ("deb", "rpm", "snap", "flatpak", "windows", "msix", "macos-app", "pkgutil", "homebrew")
+# A phone's apps (android, ios) are read from the workstation it is attached to (agent/phones/).
+PHONE_SOURCES = ("android", "ios")
+SOURCES = ("deb", "rpm", "snap", "flatpak", "windows", "msix", "macos-app", "pkgutil", "homebrew") + PHONE_SOURCES
+# What a host is (host.kind): a report without it is from a computer.
+KINDS = ("computer", "phone", "tablet")
+DEFAULT_KIND = "computer"
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9:_-]{0,31}$"
 HOST_ID_PATTERN = r"^[^\s/\\?#%]{1,128}$"
 REPORT_ID_PATTERN = r"^[0-9A-Za-z-]{8,64}$"
@@ -177,7 +182,7 @@ class Record:
 
 
 OS = Record({
-    "family": Text(16, choices=("linux", "windows", "macos")),
+    "family": Text(16, choices=("linux", "windows", "macos", "android", "ios")),
     "name": Text(NAME),
     "version": Text(128),
     "distro_id": Text(SHORT),
@@ -189,11 +194,13 @@ OS = Record({
     "display_version": Text(SHORT),
     "build": Text(SHORT),
     "ubr": Integer(MAX_DWORD),
+    "security_patch": Text(32),  # Android ro.build.version.security_patch, "2026-10-01"
 }, required=("family",))
 
 HOST = Record({
     "id": Text(128, 1, pattern=HOST_ID_PATTERN),
     "id_source": Text(SHORT),
+    "kind": Text(16, choices=KINDS),
     # Optional: a .reg export may lack ComputerName; the collector then keeps the name it has
     # (from enrollment or an earlier report) and names a new host by its id.
     "hostname": Text(NAME, 1),
@@ -257,6 +264,11 @@ SOFTWARE_ITEM = Record({
     "location": Text(PATH),
     "extra": Mapping(Text(SHORT, 1), Text(PATH), MAX_EXTRA_KEYS),
     "provenance": PROVENANCE,
+    # Phone apps (sources android, ios): the build number beside the version name, a system app
+    # (part of the firmware) or one the user installed, and the app store or tool that installed it.
+    "version_code": Text(SHORT),
+    "app_type": Text(16, choices=("system", "user")),
+    "installer": Text(NAME),
 }, required=("name", "source"))
 
 AGENT = Record({

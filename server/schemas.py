@@ -54,7 +54,7 @@ class _Model(BaseModel):
 
 
 class OperatingSystem(_Model):
-    family: Literal["linux", "windows", "macos"]
+    family: Literal["linux", "windows", "macos", "android", "ios"]
     name: Optional[Name] = None
     version: Optional[_text(128)] = None
     distro_id: Optional[Short] = None
@@ -66,11 +66,13 @@ class OperatingSystem(_Model):
     display_version: Optional[Short] = None
     build: Optional[Short] = None
     ubr: Optional[_count(c.MAX_DWORD)] = None
+    security_patch: Optional[_text(32)] = None
 
 
 class Host(_Model):
     id: HostId
     id_source: Optional[Short] = None
+    kind: Optional[Literal["computer", "phone", "tablet"]] = None  # left out: a computer
     hostname: Optional[_text(c.NAME, 1)] = None  # missing: the stored name is kept (ingest)
     fqdn: Optional[Name] = None
     boot_time: Optional[Time] = None
@@ -134,6 +136,9 @@ class SoftwareItem(_Model):
     location: Optional[Path] = None
     extra: Extra = Field(default_factory=dict, max_length=c.MAX_EXTRA_KEYS)
     provenance: Optional[Provenance] = None
+    version_code: Optional[Short] = None  # Android versionCode, iOS CFBundleVersion
+    app_type: Optional[Literal["system", "user"]] = None
+    installer: Optional[Name] = None  # com.android.vending, com.huawei.appmarket
 
 
 class AgentInfo(_Model):

@@ -47,10 +47,12 @@ def stale_days_default() -> int:
 
 @dataclass(frozen=True)
 class HostFilter:
-    """Which hosts a question is about: tags (k=v, all must match), OS family, distro id or name, last-seen window."""
+    """Which hosts a question is about: tags (k=v, all must match), OS family, distro id or name, device kind
+    (computer, phone, tablet), last-seen window."""
 
     tags: Tuple[Tuple[str, str], ...] = ()
     os: Optional[str] = None
+    kind: Optional[str] = None
     seen_within_days: Optional[int] = None
     stale_days: int = field(default_factory=stale_days_default)
     now: Optional[datetime] = None
@@ -64,14 +66,14 @@ class HostFilter:
 
     def matching(self):
         """Conditions on `hosts` for the filters other than last-seen: the host listings' own filter."""
-        return and_(*host_conditions(self.os, self.tags))
+        return and_(*host_conditions(self.os, self.tags, self.kind))
 
     def current(self):
         return and_(self.matching(), hosts.c.last_seen >= self.cutoff(), hosts.c.collected_at.is_not(None))
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.tags or self.os or self.seen_within_days is not None)
+        return bool(self.tags or self.os or self.kind or self.seen_within_days is not None)
 
 
 def _share(part: int, whole: int) -> float:
@@ -186,7 +188,8 @@ def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
 
 
 def describe(f: HostFilter) -> dict:
-    return {"tags": [f"{k}={v}" for k, v in f.tags], "os": f.os, "seen_within_days": f.seen_within_days,
+    return {"tags": [f"{k}={v}" for k, v in f.tags], "os": f.os, "kind": f.kind,
+            "seen_within_days": f.seen_within_days,
             "stale_days": f.stale_days}
 
 
@@ -487,7 +490,7 @@ def trend(conn: Connection, f: HostFilter, since: Optional[date] = None, by: str
     migration shows as the figures fall. Hosts that stopped reporting keep their last inventory here.
     """
     info = _class_info(conn)
-    if f.tags or f.os:
+    if f.tags or f.os or f.kind:
         hosts_query = select(hosts.c.id).where(f.matching())
         class_days, flag_days = daily_from_events(conn, host_ids=hosts_query)
     else:

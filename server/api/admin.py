@@ -26,6 +26,7 @@ def _tag_pairs(tag: List[str]) -> List[tuple]:
 @router.get("/hosts")
 def list_hosts(
     os: Optional[str] = Query(None, max_length=64, description="OS family, distro id or name"),
+    kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
     tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
     not_seen_days: Optional[float] = Query(None, ge=0),
     limit: int = Query(1000, ge=1, le=100_000),
@@ -34,7 +35,7 @@ def list_hosts(
     _: Admin = Depends(admin),
 ) -> dict:
     with engine.connect() as conn:
-        rows = queries.list_hosts(conn, os, _tag_pairs(tag), not_seen_days, limit, offset)
+        rows = queries.list_hosts(conn, os, _tag_pairs(tag), not_seen_days, limit, offset, kind)
     return {"hosts": rows}
 
 
@@ -82,13 +83,14 @@ def software(
     name: Optional[str] = Query(None, max_length=255, description="part of the name"),
     source: Optional[str] = Query(None, max_length=32),
     os: Optional[str] = Query(None, max_length=64),
+    kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
     tag: List[str] = Query([]),
     limit: int = Query(1000, ge=1, le=100_000),
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(admin),
 ) -> dict:
     with engine.connect() as conn:
-        rows = queries.software_titles_with_counts(conn, name, source, os, _tag_pairs(tag), limit)
+        rows = queries.software_titles_with_counts(conn, name, source, os, _tag_pairs(tag), limit, kind)
     return {"software": rows}
 
 

@@ -21,6 +21,7 @@ EXPORT_BATCH = 2000  # rows per chunk of the streamed export
 def host_filter(
     tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
     os: Optional[str] = Query(None, max_length=64, description="OS family, distribution id or name"),
+    kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
     seen_within_days: Optional[int] = Query(None, ge=1, description="only hosts seen in the last N days"),
     stale_days: Optional[int] = Query(None, ge=1, description="hosts not seen for N days are stale"),
     now: datetime = Depends(current_time),
@@ -31,7 +32,7 @@ def host_filter(
     except ValueError as exc:
         raise ApiError(400, "invalid_filter", str(exc)) from None
     extra = {"stale_days": stale_days} if stale_days else {}
-    return totals.HostFilter(tags=tags, os=os, seen_within_days=seen_within_days, now=now, **extra)
+    return totals.HostFilter(tags=tags, os=os, kind=kind, seen_within_days=seen_within_days, now=now, **extra)
 
 
 @router.get("/summary")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import List
 
 import typer
@@ -30,7 +31,19 @@ OutputOption = typer.Option(OutputFormat.table, "--output", "-o", help="table, j
 
 # the host filter (server/store/queries.host_conditions), the same on every command that selects hosts
 TagOption = typer.Option([], "--tag", help="KEY=VALUE, e.g. dept=finance (repeatable, all must match).")
-OsOption = typer.Option(None, "--os", help="OS family (linux, windows, macos), distribution id (astra) or name.")
+OsOption = typer.Option(None, "--os",
+                        help="OS family (linux, windows, macos, android, ios), distribution id (astra) or name.")
+
+
+class HostKind(str, Enum):
+    """The `--kind` choices: what a host is (agent/contract.py KINDS)."""
+
+    computer = "computer"
+    phone = "phone"
+    tablet = "tablet"
+
+
+KindOption = typer.Option(None, "--kind", help="Only computers, phones or tablets.")
 SeenWithinOption = typer.Option(None, "--seen-within", min=1, help="Only hosts seen in the last DAYS days.")
 StaleDaysOption = typer.Option(None, "--stale-days", min=1,
                                help="Hosts silent this many days are stale, counted apart (default 30).")

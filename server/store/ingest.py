@@ -17,7 +17,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 import orjson
 from sqlalchemy import Connection, Engine, and_, delete, select, tuple_, update
 
-from agent.contract import inventory_hash
+from agent.contract import DEFAULT_KIND, inventory_hash
 from server.schemas import Report, SoftwareItem
 from server.store import aggregates, classify
 from server.store.db import as_utc, utcnow, write_transaction
@@ -406,6 +406,7 @@ def _apply_facts(
     host, os_, hw = report.host, report.host.os, report.hardware
     values = {
         "id_source": host.id_source,
+        "kind": host.kind or DEFAULT_KIND,
         "fqdn": host.fqdn,
         "boot_time": host.boot_time,
         "os_family": os_.family,
@@ -419,6 +420,7 @@ def _apply_facts(
         "os_build": os_.build if os_.ubr is None else f"{os_.build}.{os_.ubr}",
         "os_product_name": os_.product_name,
         "os_display_version": os_.display_version,
+        "os_security_patch": os_.security_patch,
         "cpu_model": hw.cpu_model,
         "cpu_cores": hw.cpu_cores,
         "cpu_threads": hw.cpu_threads,

@@ -7,6 +7,7 @@ from typing import List, Optional, Sequence
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from agent.contract import KINDS
 from server.store.db import as_utc, utcnow
 from server.store.tables import (
     host_disks,
@@ -18,9 +19,11 @@ from server.store.tables import (
     software_titles,
 )
 
+KIND_PATTERN = f"^({'|'.join(KINDS)})$"  # the --kind / ?kind= values
 HOST_COLUMNS = (
     "id",
     "hostname",
+    "kind",
     "os_family",
     "os_name",
     "os_version",
@@ -40,10 +43,12 @@ def parse_tag_filters(tags: Sequence[str]) -> List[tuple]:
     return pairs
 
 
-def host_conditions(os: Optional[str] = None, tags: Sequence[tuple] = ()) -> list:
+def host_conditions(os: Optional[str] = None, tags: Sequence[tuple] = (), kind: Optional[str] = None) -> list:
     """The one host filter, WHERE clauses on `hosts` for every listing and total: `os` is the family, distribution
-    id or name (any case), each tag must match; removed hosts never count."""
+    id or name (any case), each tag must match, `kind` is computer, phone or tablet; removed hosts never count."""
     clauses = [hosts.c.revoked.is_(False)]
+    if kind:
+        clauses.append(hosts.c.kind == kind)
     if os:
         wanted = os.lower()
         clauses.append(
@@ -67,10 +72,13 @@ def host_conditions(os: Optional[str] = None, tags: Sequence[tuple] = ()) -> lis
 
 
 def host_filters(
-    os: Optional[str] = None, tags: Sequence[tuple] = (), not_seen_days: Optional[float] = None
+    os: Optional[str] = None,
+    tags: Sequence[tuple] = (),
+    not_seen_days: Optional[float] = None,
+    kind: Optional[str] = None,
 ) -> list:
     """The host filter plus `not_seen_days` (only hosts silent that long), for the host listings."""
-    clauses = host_conditions(os, tags)
+    clauses = host_conditions(os, tags, kind)
     if not_seen_days is not None:
         clauses.append(hosts.c.last_seen < utcnow() - timedelta(days=not_seen_days))
     return clauses
@@ -83,10 +91,11 @@ def list_hosts(
     not_seen_days: Optional[float] = None,
     limit: int = 1000,
     offset: int = 0,
+    kind: Optional[str] = None,
 ) -> List[dict]:
     query = (
         select(*(hosts.c[c] for c in HOST_COLUMNS))
-        .where(*host_filters(os, tags, not_seen_days))
+        .where(*host_filters(os, tags, not_seen_days, kind))
         .order_by(hosts.c.hostname, hosts.c.id)
         .limit(limit)
         .offset(offset)
@@ -197,6 +206,7 @@ def software_titles_with_counts(
     os: Optional[str] = None,
     tags: Sequence[tuple] = (),
     limit: int = 1000,
+    kind: Optional[str] = None,
 ) -> List[dict]:
     """Distinct titles on listed hosts with how many hosts have each, most common first."""
     t, hs = software_titles.c, host_software.c
@@ -204,7 +214,7 @@ def software_titles_with_counts(
     query = (
         select(t.id, t.name, t.version, t.source, t.publisher, t.arch, hosts_count)
         .join(host_software, hs.title_id == t.id)
-        .join(hosts, and_(hosts.c.id == hs.host_id, *host_filters(os, tags)))
+        .join(hosts, and_(hosts.c.id == hs.host_id, *host_filters(os, tags, kind=kind)))
         .group_by(t.id, t.name, t.version, t.source, t.publisher, t.arch)
         .order_by(hosts_count.desc(), t.name, t.version)
         .limit(limit)

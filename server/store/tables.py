@@ -71,6 +71,7 @@ hosts = Table(
     Column("id_source", String(64)),
     Column("hostname", String(255), nullable=False),
     Column("fqdn", String(255)),
+    Column("kind", String(16), nullable=False, server_default="computer"),  # computer | phone | tablet
     Column("os_family", String(32)),
     Column("os_name", String(255)),
     Column("os_version", String(128)),
@@ -82,6 +83,7 @@ hosts = Table(
     Column("os_build", String(80)),  # build and UBR: "19045.5247"
     Column("os_product_name", String(255)),
     Column("os_display_version", String(64)),
+    Column("os_security_patch", String(32)),
     Column("cpu_model", String(255)),
     Column("cpu_cores", Integer),
     Column("cpu_threads", Integer),
@@ -101,6 +103,7 @@ hosts = Table(
     Index(None, "last_seen"),
     Index(None, "os_family", "os_distro_id"),
     Index(None, "hostname"),
+    Index(None, "kind"),
 )
 
 host_tags = Table(

@@ -139,3 +139,58 @@ def host_report(index: int, seed: int = 0, collected_at: Optional[datetime] = No
     }
     report["inventory_hash"] = inventory_hash(report)
     return report
+
+
+# Phone apps: (package name, display name, share of phones that have it); iOS uses the App Store bundle ids.
+ANDROID_APPS = [
+    ("com.whatsapp", "WhatsApp", 0.6),
+    ("org.telegram.messenger", "Telegram", 0.7),
+    ("com.viber.voip", "Viber", 0.3),
+    ("us.zoom.videomeetings", "Zoom", 0.3),
+    ("com.microsoft.teams", "Teams", 0.2),
+    ("ru.rostel", "Госуслуги", 0.8),
+    ("ru.sberbankmobile", "СберБанк", 0.6),
+    ("ru.yandex.searchplugin", "Яндекс", 0.5),
+    ("com.vkontakte.android", "ВКонтакте", 0.4),
+]
+IOS_APPS = [
+    ("net.whatsapp.WhatsApp", "WhatsApp", 0.6),
+    ("ph.telegra.Telegraph", "Telegram", 0.7),
+    ("com.viber", "Viber", 0.3),
+    ("us.zoom.videomeetings", "Zoom", 0.3),
+    ("com.microsoft.skype.teams", "Teams", 0.2),
+    ("ru.gosuslugi.mobile", "Госуслуги", 0.8),
+]
+PHONES = [  # (manufacturer, model, OS family, OS name, version, kind)
+    ("samsung", "SM-S918B", "android", "Android", "14", "phone"),
+    ("Xiaomi", "23049PCD8G", "android", "Android", "14", "phone"),
+    ("Apple", "iPhone14,5", "ios", "iOS", "17.6.1", "phone"),
+    ("Apple", "iPad13,18", "ios", "iPadOS", "17.6.1", "tablet"),
+]
+
+
+def phone_report(index: int, seed: int = 0, collected_at: Optional[datetime] = None) -> Dict:
+    """The report of fleet phone or tablet number `index`, as `footprint-agent collect --phone` sends it."""
+    rng = random.Random(seed * 1_000_003 + 500_000 + index)
+    vendor, model, family, name, version, kind = PHONES[index % len(PHONES)]
+    serial = uuid.uuid5(uuid.NAMESPACE_URL, f"footprint-phones/{seed}/{index}").hex[:16].upper()
+    when = collected_at or datetime.now(timezone.utc) - timedelta(minutes=1)
+    apps = ANDROID_APPS if family == "android" else IOS_APPS
+    software = [{"name": label, "source": family, "id": app, "version": _version(rng, 4), "app_type": "user",
+                 "version_code": str(rng.randint(100, 99999))}
+                for app, label, share in apps if rng.random() < share]
+    os_ = {"family": family, "name": name, "version": version}
+    report = {
+        "schema": "footprint.report/1",
+        "report_id": str(uuid.uuid4()),
+        "collected_at": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "agent": {"name": "footprint-agent", "version": "0.1.0"},
+        "host": {"id": serial, "id_source": "android-serial" if family == "android" else "ios-udid",
+                 "kind": kind, "hostname": f"{model}-{serial[:6]}", "os": os_},
+        "hardware": {"vendor": vendor, "model": model, "serial": serial},
+        "network": {"interfaces": []},
+        "software": software,
+        "errors": [],
+    }
+    report["inventory_hash"] = inventory_hash(report)
+    return report

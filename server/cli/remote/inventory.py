@@ -8,6 +8,8 @@ from typing import List, Optional
 import typer
 
 from server.cli.options import (
+    HostKind,
+    KindOption,
     OsOption,
     OutputOption,
     SeenWithinOption,
@@ -42,6 +44,7 @@ def _when(value: Optional[str]) -> str:
 def hosts(
     ctx: typer.Context,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     tag: List[str] = TagOption,
     not_seen_days: Optional[float] = typer.Option(None, min=0, help="Only hosts silent this long."),
     foreign: bool = typer.Option(False, "--foreign", help="Current hosts with foreign software, worst first."),
@@ -57,7 +60,8 @@ def hosts(
     if ctx.invoked_subcommand is not None:
         return
     if foreign:
-        params = {"tag": checked_tags(tag), "os": os, "seen_within_days": seen_within, "stale_days": stale_days,
+        params = {"tag": checked_tags(tag), "os": os, "kind": kind.value if kind else None,
+                  "seen_within_days": seen_within, "stale_days": stale_days,
                   "sort": sort.value, "limit": limit}
         data = ApiClient(server, token).get("/foreign-hosts", **params)
         table = output == OutputFormat.table
@@ -66,7 +70,8 @@ def hosts(
         columns = ["id", "hostname", "os_name", "installs", "foreign", "proprietary", "share %", "last_seen"]
         typer.echo(render(data, rows, columns, output))
         return
-    params = {"os": os, "tag": checked_tags(tag), "not_seen_days": not_seen_days, "limit": 100_000}
+    params = {"os": os, "kind": kind.value if kind else None, "tag": checked_tags(tag),
+              "not_seen_days": not_seen_days, "limit": 100_000}
     data = ApiClient(server, token).get("/hosts", **params)
     table = output == OutputFormat.table
     rows = [
@@ -81,6 +86,8 @@ def hosts(
         for h in data["hosts"]
     ]
     columns = ["id", "hostname", "os", "last_seen", "items", "tags"]
+    if any(h.get("kind", "computer") != "computer" for h in data["hosts"]):  # a fleet with phones says which
+        columns.insert(2, "kind")
     typer.echo(render(data, rows, columns, output))
 
 
@@ -120,7 +127,9 @@ def hosts_reenroll(
 FACTS = [
     ("hostname", "hostname"),
     ("fqdn", "fqdn"),
+    ("kind", "kind"),
     ("os", None),
+    ("security patch", "os_security_patch"),
     ("kernel", "os_kernel"),
     ("arch", "os_arch"),
     ("hardware", None),
@@ -147,6 +156,8 @@ def _fact_rows(host: dict) -> List[dict]:
         value = derived[label] if key is None else host.get(key)
         if key and key.endswith(("_seen", "_at")):
             value = _when(value)
+        if key == "os_security_patch" and value is None:  # a computer has none
+            continue
         rows.append({"fact": label, "value": value})
     rows += [
         {"fact": f"interface {n['name']}", "value": " ".join(filter(None, [n["mac"], n["addresses"]]))}
@@ -187,6 +198,7 @@ def software(
     name: Optional[str] = typer.Option(None, help="Part of the name (case-insensitive)."),
     source: Optional[str] = typer.Option(None, help="deb, rpm, windows, macos-app, …"),
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     tag: List[str] = TagOption,
     limit: int = typer.Option(1000, min=1, max=100_000),
     output: OutputFormat = OutputOption,
@@ -194,7 +206,8 @@ def software(
     token: Optional[str] = TokenOption,
 ) -> None:
     """Distinct software titles with the number of hosts that have each, most common first."""
-    params = {"name": name, "source": source, "os": os, "tag": checked_tags(tag), "limit": limit}
+    params = {"name": name, "source": source, "os": os, "kind": kind.value if kind else None,
+              "tag": checked_tags(tag), "limit": limit}
     data = ApiClient(server, token).get("/software", **params)
     columns = ["name", "version", "source", "publisher", "hosts"]
     typer.echo(render(data, data["software"], columns, output))

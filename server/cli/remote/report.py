@@ -11,7 +11,16 @@ from typing import List, Optional
 
 import typer
 
-from server.cli.options import OsOption, SeenWithinOption, ServerOption, StaleDaysOption, TagOption, TokenOption
+from server.cli.options import (
+    HostKind,
+    KindOption,
+    OsOption,
+    SeenWithinOption,
+    ServerOption,
+    StaleDaysOption,
+    TagOption,
+    TokenOption,
+)
 from server.cli.remote.client import ApiClient, fail
 from server.cli.remote.totals import filter_params
 
@@ -28,6 +37,7 @@ def report(
                                              help="Start the trend here (YYYY-MM-DD)."),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
     server: Optional[str] = ServerOption,
@@ -40,7 +50,7 @@ def report(
     from server.report.pdf import PdfUnavailable, html_to_pdf
 
     client = ApiClient(server, token)
-    filters = filter_params(tag, os, seen_within, stale_days)
+    filters = filter_params(tag, os, seen_within, stale_days, kind)
     data = fetch(client.get, filters, since.date().isoformat() if since else None)
     html = render(data)
     if format == ReportFormat.html:

@@ -11,6 +11,8 @@ from typing import Dict, List, Optional, Sequence
 import typer
 
 from server.cli.options import (
+    HostKind,
+    KindOption,
     OsOption,
     OutputOption,
     SeenWithinOption,
@@ -27,9 +29,10 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 
 def filter_params(tag: List[str], os: Optional[str], seen_within: Optional[int],
-                  stale_days: Optional[int]) -> Dict[str, object]:
+                  stale_days: Optional[int], kind: Optional[HostKind] = None) -> Dict[str, object]:
     """The API's host filter parameters from the shared CLI options."""
-    return {"tag": checked_tags(tag), "os": os, "seen_within_days": seen_within, "stale_days": stale_days}
+    return {"tag": checked_tags(tag), "os": os, "kind": kind.value if kind else None,
+            "seen_within_days": seen_within, "stale_days": stale_days}
 
 
 def _filters_line(filters: dict) -> str:
@@ -37,6 +40,8 @@ def _filters_line(filters: dict) -> str:
     parts += [f"tag {t}" for t in filters["tags"]]
     if filters.get("os"):
         parts.append(f"os {filters['os']}")
+    if filters.get("kind"):
+        parts.append(f"{filters['kind']}s only")
     if filters.get("seen_within_days"):
         parts.append(f"seen within {filters['seen_within_days']} days")
     return "; ".join(parts)
@@ -121,6 +126,7 @@ def summary(
     top: int = typer.Option(5, "--top", min=1, max=100, help="Rows per section (the table shows this many)."),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
     output: OutputFormat = OutputOption,
@@ -128,7 +134,7 @@ def summary(
     token: Optional[str] = TokenOption,
 ) -> None:
     """The compliance officer's one screen: hosts, foreign share, installs by status, category, country, top lists."""
-    data = ApiClient(server, token).get("/summary", top=top, **filter_params(tag, os, seen_within, stale_days))
+    data = ApiClient(server, token).get("/summary", top=top, **filter_params(tag, os, seen_within, stale_days, kind))
     if output == OutputFormat.table:
         typer.echo(_summary_table(data, top))
     else:
@@ -139,6 +145,7 @@ def vendors(
     foreign: bool = typer.Option(False, "--foreign", help="Only foreign vendors."),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
     output: OutputFormat = OutputOption,
@@ -147,7 +154,7 @@ def vendors(
 ) -> None:
     """Installs and hosts per vendor (a host counts once per vendor), most installed first."""
     data = ApiClient(server, token).get("/vendors", foreign="true" if foreign else None,
-                                        **filter_params(tag, os, seen_within, stale_days))
+                                        **filter_params(tag, os, seen_within, stale_days, kind))
     columns = ["name", "country", "status", "products", "installs", "hosts"]
     typer.echo(render(data, data["vendors"], columns, output))
 
@@ -167,6 +174,7 @@ def products(
     country: Optional[str] = typer.Option(None, "--country", help="Vendor country, two letters (US, RU)."),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
     output: OutputFormat = OutputOption,
@@ -177,7 +185,7 @@ def products(
     if country is not None and (len(country) != 2 or not country.isalpha()):
         raise typer.BadParameter(f"{country!r}: expected a two-letter country code such as US", param_hint="--country")
     data = ApiClient(server, token).get("/products", status=[s.value for s in status], category=category,
-                                        country=country, **filter_params(tag, os, seen_within, stale_days))
+                                        country=country, **filter_params(tag, os, seen_within, stale_days, kind))
     if output == OutputFormat.table:
         rows = [{**p, "status": SHORT_GROUPS.get(p["group"], p["group"]), "vers.": len(p["versions"]),
                  "alternatives": first_and_more([a["name"] for a in p.get("alternatives", [])])}
@@ -216,6 +224,7 @@ def trend(
     product: Optional[str] = typer.Option(None, "--product", help="One product (catalog id or name)."),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
     output: OutputFormat = OutputOption,
@@ -231,7 +240,7 @@ def trend(
         except ValueError:
             raise typer.BadParameter(f"{since!r}: expected a date such as 2026-01-31", param_hint="--since") from None
     data = ApiClient(server, token).get("/trend", since=since, by=by, product=product,
-                                        **filter_params(tag, os, seen_within, stale_days))
+                                        **filter_params(tag, os, seen_within, stale_days, kind))
     rows = data["trend"]
     if product:
         series = ["installs", "hosts_with_product"]
@@ -264,6 +273,7 @@ def unknown(
     by: UnknownBy = typer.Option(UnknownBy.title, "--by", help="title, or publisher (its titles, installs, hosts)."),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
     output: OutputFormat = OutputOption,
@@ -272,7 +282,7 @@ def unknown(
 ) -> None:
     """Unclassified titles (or publishers) by number of hosts: the catalog's curation queue, biggest gap first."""
     data = ApiClient(server, token).get("/unknown", limit=limit, by=by.value,
-                                        **filter_params(tag, os, seen_within, stale_days))
+                                        **filter_params(tag, os, seen_within, stale_days, kind))
     columns = (["publisher", "titles", "example", "installs", "hosts"] if by is UnknownBy.publisher
                else ["name", "publisher", "source", "versions", "installs", "hosts"])
     typer.echo(render(data, data["unknown"], columns, output))
@@ -290,6 +300,7 @@ def export(
                                           dir_okay=False),
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
+    kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
     server: Optional[str] = ServerOption,
@@ -298,7 +309,8 @@ def export(
     """The host × product table (one row per host and product), streamed for spreadsheets and external tools."""
     if bom and format != ExportFormat.csv:
         raise typer.BadParameter("a byte order mark is for CSV only", param_hint="--bom")
-    params = {"format": format.value, "bom": "true" if bom else None, **filter_params(tag, os, seen_within, stale_days)}
+    params = {"format": format.value, "bom": "true" if bom else None,
+              **filter_params(tag, os, seen_within, stale_days, kind)}
     chunks = ApiClient(server, token).stream("/export", **params)
     if output is None:
         for chunk in chunks:
