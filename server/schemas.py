@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Dict, List, Literal, Optional
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from agent import contract as c
 
@@ -32,15 +33,33 @@ def _count(le: int = c.MAX_INT):
     return Annotated[int, Field(ge=0, le=le)]
 
 
-HostId = _text(128, 1, c.HOST_ID_PATTERN)
+def _storable(value: str) -> str:
+    """Refuse what no column can hold; report bodies are screened whole before validation (store/ingest.py)."""
+    if "\x00" in value:
+        raise PydanticCustomError("invalid_text", "contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("invalid_text", "contains a lone UTF-16 surrogate") from None
+    return value
+
+
+def _clean(max_length: int, min_length: int = 0, pattern: Optional[str] = None):
+    """A bounded string of a protocol body (not a report): NUL and lone surrogates refused (400 invalid_text)."""
+    return Annotated[_text(max_length, min_length, pattern), AfterValidator(_storable)]
+
+
+HostId = _clean(128, 1, c.HOST_ID_PATTERN)
 Sha256Hex = _text(64, 0, c.SHA256_PATTERN)
+
+
 def _in_utc(moment: datetime) -> datetime:
     """The same instant in UTC: stored and compared as instants, whatever offset was sent."""
     return moment.astimezone(timezone.utc)
 
 
 Time = Annotated[AwareDatetime, AfterValidator(_in_years), AfterValidator(_in_utc)]
-Secret = _text(256, 1)
+Secret = _clean(256, 1)
 Short = _text(c.SHORT)
 Name = _text(c.NAME)
 Long = _text(c.LONG)
@@ -168,13 +187,13 @@ class Report(_Model):
     errors: List[SourceError] = Field(default_factory=list, max_length=c.MAX_ERRORS)
 
 
-Tags = Dict[_text(c.TAG_KEY, 1), _text(c.TAG_VALUE)]
+Tags = Dict[_clean(c.TAG_KEY, 1), _clean(c.TAG_VALUE)]
 
 
 class EnrollRequest(_Model):
     secret: Secret
     host_id: HostId
-    hostname: _text(255, 1)
+    hostname: _clean(255, 1)
     # agent.toml [tags]; the enrollment secret's own tags win where both set a key
     tags: Tags = Field(default_factory=dict, max_length=c.MAX_TAGS)
     host_key: Optional[Secret] = None  # the host's current key, when re-enrolling a known host id
@@ -189,7 +208,7 @@ class EnrollResponse(BaseModel):
 class CheckinRequest(_Model):
     host_id: HostId
     inventory_hash: Sha256Hex
-    agent_version: Optional[Short] = None
+    agent_version: Optional[_clean(c.SHORT)] = None
 
 
 class CheckinResponse(BaseModel):
@@ -205,12 +224,15 @@ class ReportResponse(BaseModel):
 
 class TokenCreate(_Model):
     kind: Literal["enroll", "admin"]
-    name: Optional[Name] = None
+    name: Optional[_clean(c.NAME)] = None
     read_only: bool = False
     expires_at: Optional[Time] = None
-    tags: Dict[Short, Name] = Field(default_factory=dict, max_length=c.MAX_TAGS)
+    tags: Tags = Field(default_factory=dict, max_length=c.MAX_TAGS)
 
 
 class ErrorBody(BaseModel):
+    """Every error answer (docs/protocol.md): a stable code, what is wrong, and the request's id for the log."""
+
     error: str
     detail: str
+    request_id: Optional[str] = None

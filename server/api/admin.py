@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import List, Optional
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import Engine
 
-from server.api.deps import Admin, admin, get_engine, writing_admin
+from server.api.deps import MAX_DAYS, MAX_ID, MAX_OFFSET, MAX_ROWS, Admin, HostRef, admin, get_engine, writing_admin
 from server.api.errors import ApiError
 from server.schemas import TokenCreate
 from server.store import credentials, queries
@@ -28,9 +28,9 @@ def list_hosts(
     os: Optional[str] = Query(None, max_length=64, description="OS family, distro id or name"),
     kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
     tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
-    not_seen_days: Optional[float] = Query(None, ge=0),
-    limit: int = Query(1000, ge=1, le=100_000),
-    offset: int = Query(0, ge=0),
+    not_seen_days: Optional[float] = Query(None, ge=0, le=MAX_DAYS),
+    limit: int = Query(1000, ge=1, le=MAX_ROWS),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(admin),
 ) -> dict:
@@ -40,7 +40,7 @@ def list_hosts(
 
 
 @router.get("/hosts/{host_id}")
-def get_host(host_id: str, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)):
+def get_host(host_id: str = HostRef, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)):
     with engine.connect() as conn:
         host = queries.get_host(conn, host_id)
     if host is None:
@@ -50,7 +50,7 @@ def get_host(host_id: str, engine: Engine = Depends(get_engine), _: Admin = Depe
 
 @router.delete("/hosts/{host_id}")
 def remove_host(
-    host_id: str,
+    host_id: str = HostRef,
     purge: bool = False,
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(writing_admin),
@@ -63,7 +63,7 @@ def remove_host(
 
 @router.post("/hosts/{host_id}/reenroll", status_code=201)
 def reenroll_host(
-    host_id: str,
+    host_id: str = HostRef,
     valid_hours: int = Query(24, ge=1, le=720, description="how long the secret can be used"),
     engine: Engine = Depends(get_engine),
     who: Admin = Depends(writing_admin),
@@ -85,7 +85,7 @@ def software(
     os: Optional[str] = Query(None, max_length=64),
     kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
     tag: List[str] = Query([]),
-    limit: int = Query(1000, ge=1, le=100_000),
+    limit: int = Query(1000, ge=1, le=MAX_ROWS),
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(admin),
 ) -> dict:
@@ -112,7 +112,7 @@ def create_token(
 
 @router.delete("/tokens/{token_id}")
 def revoke_token(
-    token_id: int, engine: Engine = Depends(get_engine), _: Admin = Depends(writing_admin)
+    token_id: int = Path(ge=1, le=MAX_ID), engine: Engine = Depends(get_engine), _: Admin = Depends(writing_admin)
 ) -> dict:
     if not credentials.revoke_token(engine, token_id):
         raise ApiError(404, "not_found", f"no live token {token_id}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Tuple
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine, or_, select
 
 from server.api.errors import ApiError
@@ -16,6 +16,13 @@ from server.store.db import utcnow
 from server.store.tables import host_keys, hosts, tokens
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# Bounds of every number a query or path takes, so no value reaches a date or a column it overflows.
+MAX_DAYS = 36_500  # a hundred years: any longer window is "always"
+MAX_OFFSET = 1_000_000_000
+MAX_ROWS = 100_000
+MAX_ID = 2**63 - 1  # a signed 64-bit key
+HOST_REF_LENGTH = 255  # a host id (128), id prefix or hostname (255)
+HostRef = Path(min_length=1, max_length=HOST_REF_LENGTH, description="host id, unique id prefix or hostname")
 
 
 def get_settings(request: Request) -> Settings:

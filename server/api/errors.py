@@ -1,4 +1,4 @@
-"""Every error answer is JSON `{"error", "detail"}`; rejected agent calls are counted."""
+"""Every error answer is JSON `{"error", "detail", "request_id"}`; rejected agent calls are counted."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.api.guard import RequestGuard
 from server.store.db import write_transaction
 from server.store.upsert import bump
 
@@ -43,14 +44,21 @@ def describe_validation(errors: list, limit: int = 5) -> str:
 
 
 def _answer(request: Request, status: int, code: str, detail: str, headers=None) -> JSONResponse:
-    if request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/admin"):
-        _count_rejection(request, code)
-    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+    count_rejection(request.scope, code)
+    body = {"error": code, "detail": detail, "request_id": request.scope.get("state", {}).get("request_id")}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _count_rejection(request: Request, code: str) -> None:
+def is_agent_call(path: str) -> bool:
+    return path.startswith("/api/v1/") and not path.startswith("/api/v1/admin")
+
+
+def count_rejection(scope, code: str) -> None:
+    """Count a refused agent call (admin calls are not counted)."""
+    if not is_agent_call(scope.get("path", "")):
+        return
     try:
-        with write_transaction(request.app.state.engine) as conn:
+        with write_transaction(scope["app"].state.engine) as conn:
             bump(conn, f'footprint_rejected_total{{reason="{code}"}}')
     except OperationalError:  # the database is what failed: the answer matters more than the count
         log.warning("could not count a rejected request (%s)", code)
@@ -63,7 +71,11 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        return _answer(request, 422, "invalid_body", describe_validation(list(exc.errors())))
+        errors = list(exc.errors())
+        if any(err.get("type") == "invalid_text" for err in errors):  # NUL or a lone surrogate: 400
+            return _answer(request, 400, "invalid_text", describe_validation(errors))
+        in_url = all(err.get("loc", ("body",))[0] in ("query", "path") for err in errors)
+        return _answer(request, 422, "invalid_parameter" if in_url else "invalid_body", describe_validation(errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
@@ -74,8 +86,9 @@ def install_handlers(app: FastAPI) -> None:
     async def _db_down(request: Request, exc: OperationalError):
         log.error("database unavailable: %s", exc.orig)
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        return JSONResponse(
-            {"error": "unavailable", "detail": "the database is unavailable or busy; retry later"},
-            status_code=503,
-            headers=headers,
-        )
+        detail = "the database is unavailable or busy; retry later"
+        request_id = request.scope.get("state", {}).get("request_id")
+        return JSONResponse({"error": "unavailable", "detail": detail, "request_id": request_id},
+                            status_code=503, headers=headers)
+
+    app.add_middleware(RequestGuard, on_refused=count_rejection)

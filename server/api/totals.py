@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
 from server import totals
-from server.api.deps import Admin, admin, current_time, get_engine
+from server.api.deps import MAX_DAYS, MAX_ROWS, Admin, HostRef, admin, current_time, get_engine
 from server.api.errors import ApiError
 from server.store import classify, queries
 
@@ -22,8 +22,8 @@ def host_filter(
     tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
     os: Optional[str] = Query(None, max_length=64, description="OS family, distribution id or name"),
     kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
-    seen_within_days: Optional[int] = Query(None, ge=1, description="only hosts seen in the last N days"),
-    stale_days: Optional[int] = Query(None, ge=1, description="hosts not seen for N days are stale"),
+    seen_within_days: Optional[int] = Query(None, ge=1, le=MAX_DAYS, description="only hosts seen in the last N days"),
+    stale_days: Optional[int] = Query(None, ge=1, le=MAX_DAYS, description="hosts not seen for N days are stale"),
     now: datetime = Depends(current_time),
 ) -> totals.HostFilter:
     """The filters every totals question takes."""
@@ -69,7 +69,7 @@ def products(
 def foreign_hosts(
     f: totals.HostFilter = Depends(host_filter),
     sort: str = Query("foreign-count", pattern="^(foreign-count|foreign-proprietary|share|hostname)$"),
-    limit: int = Query(50, ge=1, le=100_000),
+    limit: int = Query(50, ge=1, le=MAX_ROWS),
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(admin),
 ) -> dict:
@@ -78,7 +78,7 @@ def foreign_hosts(
 
 
 @router.get("/hosts/{host_id}/classified")
-def host_classified(host_id: str, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
+def host_classified(host_id: str = HostRef, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
     with engine.connect() as conn:
         host = queries.get_host(conn, host_id)
         if host is None:
@@ -103,7 +103,7 @@ def trend(
 
 
 @router.get("/unknown")
-def unknown(f: totals.HostFilter = Depends(host_filter), limit: int = Query(100, ge=1, le=100_000),
+def unknown(f: totals.HostFilter = Depends(host_filter), limit: int = Query(100, ge=1, le=MAX_ROWS),
             by: str = Query("title", pattern="^(title|publisher)$"),
             engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
     query = totals.unknown_publishers if by == "publisher" else totals.unknown_titles

@@ -45,7 +45,7 @@ def make_engine(url: str, pool_size: int = 8) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database, pool_size)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: str, path: Optional[str], pool_size: int) -> Engine:
@@ -55,6 +55,7 @@ def _sqlite_engine(url: str, path: Optional[str], pool_size: int) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
+        hide_parameters=True,  # an error logged never carries a row's values (hashes, inventories)
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
 

@@ -22,7 +22,8 @@ def _count(engine, table, *where) -> int:
 def _error(answer, status: int) -> dict:
     assert answer.status_code == status, answer.text
     body = answer.json()
-    assert set(body) == {"error", "detail"} and body["detail"]
+    assert set(body) == {"error", "detail", "request_id"} and body["detail"]
+    assert body["request_id"] == answer.headers["x-request-id"]
     return body
 
 
