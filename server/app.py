@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from server import __version__, serving
 from server.api import admin, agent, ops, totals
-from server.api.errors import install_handlers
+from server.api.errors import Rejections, install_handlers
 from server.settings import Settings
 from server.store import classify, migrate
 from server.store.db import make_engine, utcnow
@@ -28,15 +31,34 @@ def create_app(settings: Settings) -> FastAPI:
         title="Footprint collector",
         version=__version__,
         description="Receives endpoint inventories and totals the foreign-software footprint.",
+        lifespan=_flushing_rejections,
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.rejections = Rejections()
     app.state.ingest_latency = ops.LatencyHistogram()
     app.state.clock = utcnow  # what "now" is for the totals' stale and trend windows (tests set it)
     install_handlers(app)
     for router in (agent.router, admin.router, totals.router, ops.router):
         app.include_router(router)
     return app
+
+
+@asynccontextmanager
+async def _flushing_rejections(app: FastAPI):
+    """Write the rejected-call counts every few seconds, and once more at shutdown."""
+
+    async def every_few_seconds() -> None:
+        while True:
+            await asyncio.sleep(Rejections.FLUSH_SECONDS)
+            await run_in_threadpool(app.state.rejections.flush, app.state.engine)
+
+    task = asyncio.create_task(every_few_seconds())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await run_in_threadpool(app.state.rejections.flush, app.state.engine)
 
 
 def app_from_env() -> FastAPI:

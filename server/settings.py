@@ -14,11 +14,13 @@ DB_ENV = "FOOTPRINT_DB"
 DATA_ENV = "FOOTPRINT_DATA"
 CHECKIN_INTERVAL_ENV = "FOOTPRINT_CHECKIN_INTERVAL"
 SERVE_MASTER_ENV = "FOOTPRINT_SERVE_MASTER"
+METRICS_PUBLIC_ENV = "FOOTPRINT_METRICS_PUBLIC"
 # every variable the server side reads, and what it sets
 ENVIRONMENT = {
     DB_ENV: "database URL (--db): serve, db, tokens, import, catalog reclassify, and the serve workers",
     DATA_ENV: "directory of the embedded SQLite database (--data-dir)",
     CHECKIN_INTERVAL_ENV: "seconds between agent check-ins, handed by serve to its workers",
+    METRICS_PUBLIC_ENV: "1: /metrics answers without an admin token (serve --metrics-public), handed to the workers",
     SERVE_MASTER_ENV: "pid of `serve --workers N`, set by serve for its workers, which stop when it is gone",
     "FOOTPRINT_CATALOG_DIR": "organisation-local catalog directories, os.pathsep-separated",
     "FOOTPRINT_HOME_COUNTRIES": "home countries, comma list (default RU)",
@@ -47,6 +49,7 @@ class Settings:
     max_body_bytes: int = 16 * MiB  # as received (compressed or not)
     max_inflated_bytes: int = 64 * MiB  # after gzip decompression
     pool_size: int = 8
+    metrics_public: bool = False  # /metrics without an admin token (a scraper on a trusted network)
 
     @classmethod
     def from_options(
@@ -63,11 +66,13 @@ class Settings:
             env(DB_ENV) or None,
             env(DATA_ENV) or None,
             checkin_interval=int(env(CHECKIN_INTERVAL_ENV, "3600")),
+            metrics_public=env(METRICS_PUBLIC_ENV) == "1",
         )
 
     def environment(self) -> Dict[str, str]:
         """What `from_env` reads back: the variables `footprint serve` hands to its worker processes."""
-        return {DB_ENV: self.db_url, CHECKIN_INTERVAL_ENV: str(self.checkin_interval)}
+        return {DB_ENV: self.db_url, CHECKIN_INTERVAL_ENV: str(self.checkin_interval),
+                METRICS_PUBLIC_ENV: "1" if self.metrics_public else "0"}
 
     def next_checkin_seconds(self) -> int:
         """The server-set interval with jitter, so a fleet started together spreads out."""

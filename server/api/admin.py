@@ -13,7 +13,8 @@ from server.api.errors import ApiError
 from server.schemas import TokenCreate
 from server.store import credentials, queries
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"])
+# authentication first, for every route: no filter or body is looked at for a caller without a token
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(admin)])
 
 
 def _tag_pairs(tag: List[str]) -> List[tuple]:

@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.api.deps import get_engine
+from server.api.deps import admin, bearer, get_engine, get_settings
+from server.settings import Settings
 from server.store.metrics import counter_totals, hosts_by_last_seen
 
 router = APIRouter(tags=["operations"])
@@ -76,8 +77,16 @@ def healthz(engine: Engine = Depends(get_engine)):
     return {"status": "ok"}
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+def metrics_reader(request: Request, engine: Engine = Depends(get_engine),
+                   settings: Settings = Depends(get_settings)) -> None:
+    """An admin token (read-only will do), unless `serve --metrics-public`: the figures describe the fleet."""
+    if not settings.metrics_public:
+        admin(bearer(request), engine)
+
+
+@router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(metrics_reader)])
 def metrics(request: Request, engine: Engine = Depends(get_engine)) -> str:
+    request.app.state.rejections.flush(engine)  # this process's counts since the last flush, then every process's
     with engine.connect() as conn:
         totals = counter_totals(conn)
         ages = hosts_by_last_seen(conn)

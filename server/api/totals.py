@@ -14,7 +14,8 @@ from server.api.deps import MAX_DAYS, MAX_ROWS, Admin, HostRef, admin, current_t
 from server.api.errors import ApiError
 from server.store import classify, queries
 
-router = APIRouter(prefix="/api/v1/admin", tags=["totals"])
+# authentication first, for every route: no filter or body is looked at for a caller without a token
+router = APIRouter(prefix="/api/v1/admin", tags=["totals"], dependencies=[Depends(admin)])
 EXPORT_BATCH = 2000  # rows per chunk of the streamed export
 
 

@@ -143,7 +143,7 @@ def test_sigkill_mid_ingest_then_restart_leaves_consistent_inventories(
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_two_collectors_on_one_postgresql_ingest_concurrently(
-    db_url, engine, enroll, make_report, start_collector
+    db_url, engine, enroll, make_report, start_collector, admin_headers
 ):
     rng = random.Random(11)
     first, second = start_collector(db_url), start_collector(db_url)
@@ -165,7 +165,7 @@ def test_two_collectors_on_one_postgresql_ingest_concurrently(
         )
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(reports_seen)).scalar_one() == 18
-    metrics = requests.get(f"{first.url}/metrics", timeout=30).text
+    metrics = requests.get(f"{first.url}/metrics", headers=admin_headers, timeout=30).text
     assert "footprint_reports_total 18\n" in metrics  # counted once across both processes
 
 

@@ -75,6 +75,9 @@ def serve(
     tls_cert: Optional[Path] = typer.Option(None, exists=True, dir_okay=False),
     tls_key: Optional[Path] = typer.Option(None, exists=True, dir_okay=False),
     checkin_interval: int = typer.Option(3600, min=10, help="Seconds between agent check-ins (±10 % jitter)."),
+    metrics_public: bool = typer.Option(
+        False, "--metrics-public", help="/metrics without an admin token (default: an admin token, read-only will do)."
+    ),
     db: Optional[str] = DbOption,
     data_dir: Optional[str] = DataDirOption,
 ) -> None:
@@ -85,7 +88,8 @@ def serve(
         raise fail("--tls-cert and --tls-key go together")
     engine, settings = open_database(db, data_dir)
     engine.dispose()
-    os.environ.update(replace(settings, checkin_interval=checkin_interval).environment())  # app_from_env reads it
+    chosen = replace(settings, checkin_interval=checkin_interval, metrics_public=metrics_public)
+    os.environ.update(chosen.environment())  # app_from_env reads it
     try:
         sock = serving.listen(host, port)
     except OSError as exc:

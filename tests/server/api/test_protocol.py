@@ -114,14 +114,14 @@ def test_report_is_stored_with_the_recomputed_hash(client, engine, enroll, make_
     assert row.software_count == len(report["software"]) == _count(engine, host_software)
 
 
-def test_a_report_sent_twice_is_stored_once(client, engine, enroll, make_report):
+def test_a_report_sent_twice_is_stored_once(client, engine, enroll, make_report, admin_headers):
     host = enroll()
     report = make_report(host)
     first = client.post("/api/v1/reports", json=report, headers=host.headers)
     again = client.post("/api/v1/reports", json=report, headers=host.headers)
     assert first.json()["duplicate"] is False and again.json()["duplicate"] is True
     assert _count(engine, reports_seen) == 1
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=admin_headers).text
     assert "footprint_reports_total 1\n" in metrics
 
 
@@ -243,14 +243,14 @@ def test_body_over_the_limit_gets_413(client, small_limits, enroll, make_report)
     assert "65536" in body["detail"]
 
 
-def test_decompression_bomb_is_stopped_at_the_inflated_limit(client, small_limits, engine, enroll):
+def test_decompression_bomb_is_stopped_at_the_inflated_limit(client, small_limits, engine, enroll, admin_headers):
     host = enroll()
     bomb = gzip.compress(b"{" + b" " * (50 * 1024 * 1024) + b"}", compresslevel=9)
     assert len(bomb) < 64 * 1024  # small on the wire, 50 MiB inflated
     headers = {**host.headers, "Content-Encoding": "gzip", "Content-Type": "application/json"}
     body = _error(client.post("/api/v1/reports", content=bomb, headers=headers), 413)
     assert "decompressed" in body["detail"] and "262144" in body["detail"]
-    assert 'footprint_rejected_total{reason="too_large"} 1' in client.get("/metrics").text
+    assert 'footprint_rejected_total{reason="too_large"} 1' in client.get("/metrics", headers=admin_headers).text
 
 
 @pytest.mark.parametrize(
@@ -280,10 +280,10 @@ def test_missing_bearer_and_unknown_routes_answer_json(client):
     _error(client.get("/api/v1/nowhere"), 404)
 
 
-def test_healthz_and_metrics(client, enroll, make_report):
+def test_healthz_and_metrics(client, enroll, make_report, admin_headers):
     host = enroll()
     client.post("/api/v1/reports", json=make_report(host), headers=host.headers)
     assert client.get("/healthz").json() == {"status": "ok"}
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=admin_headers).text
     assert 'footprint_hosts{last_seen_within="1h"} 1' in metrics
     assert "footprint_ingest_seconds_count 1" in metrics
