@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import Engine
 
 from server.api.deps import MAX_DAYS, MAX_ID, MAX_OFFSET, MAX_ROWS, Admin, HostRef, admin, get_engine, writing_admin
-from server.api.errors import ApiError
+from server.api.errors import ApiError, error_responses
 from server.schemas import TokenCreate
 from server.store import credentials, queries
 
 # authentication first, for every route: no filter or body is looked at for a caller without a token
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(admin)])
+router = APIRouter(prefix="/api/v1/admin", tags=["admin"], dependencies=[Depends(admin)],
+                   responses=error_responses(400, 401, 403, 404, 422, 500, 503))
 
 
 def _tag_pairs(tag: List[str]) -> List[tuple]:
@@ -105,6 +106,9 @@ def create_token(
     body: TokenCreate, engine: Engine = Depends(get_engine), _: Admin = Depends(writing_admin)
 ) -> dict:
     """The secret is in this answer only; the collector keeps its hash."""
+    problem = credentials.token_problem(body.kind, body.read_only, body.tags)
+    if problem:
+        raise ApiError(422, "invalid_body", problem)
     new = credentials.create_token(
         engine, body.kind, body.name, body.read_only, body.expires_at, body.tags
     )

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from server.api.body import read_json_body
 from server.api.deps import bearer, find_token, get_engine, get_settings, host_of_key
-from server.api.errors import ApiError, describe_validation
+from server.api.errors import ApiError, describe_validation, error_responses
 from server.api.ops import Timer
 from server.auth import hash_secret
 from server.schemas import (
@@ -26,7 +26,12 @@ from server.store import ingest
 from server.store.credentials import HostExists, HostRemoved, WrongHost, enroll_host
 from server.store.db import utcnow
 
-router = APIRouter(prefix="/api/v1", tags=["agent"])
+router = APIRouter(prefix="/api/v1", tags=["agent"],
+                   responses=error_responses(400, 401, 403, 409, 413, 415, 422, 500, 503))
+# The report is read as a stream (gzip, limits while inflating), so its schema is declared here by hand.
+REPORT_BODY = {"requestBody": {"required": True, "description": "a footprint.report/1 (docs/report-format.md), "
+                               "optionally with Content-Encoding: gzip",
+                               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}}}
 
 
 @router.post("/enroll", status_code=201, response_model=EnrollResponse)
@@ -84,7 +89,7 @@ def checkin(
     return CheckinResponse(full_report=full, next_checkin_seconds=settings.next_checkin_seconds())
 
 
-@router.post("/reports", response_model=ReportResponse)
+@router.post("/reports", response_model=ReportResponse, openapi_extra=REPORT_BODY)
 async def reports(
     request: Request,
     host_id: str = Depends(host_of_key),

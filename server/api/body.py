@@ -46,6 +46,8 @@ async def read_json_body(request: Request, max_bytes: int, max_inflated: int) ->
     if inflater is not None:
         if not inflater.eof:
             raise ApiError(400, "invalid_gzip", "the gzip body is truncated")
+        if inflater.unused_data:  # a second member or trailing bytes: nothing an agent sends
+            raise ApiError(400, "invalid_gzip", "data after the end of the gzip stream")
     if not out:
         raise ApiError(400, "empty_body", "the request has no body")
     return bytes(out)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Tuple
+from typing import Optional, Tuple
 
 from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine, or_, select
 
 from server.api.errors import ApiError
@@ -38,7 +39,11 @@ def current_time(request: Request) -> datetime:
     return request.app.state.clock()
 
 
-def bearer(request: Request) -> str:
+# Declares the bearer scheme in the OpenAPI document; the check and its JSON error are bearer()'s own.
+BEARER = HTTPBearer(auto_error=False, description="a host key (fph_), enrollment-free; or an admin token (fpa_)")
+
+
+def bearer(request: Request, _: Optional[HTTPAuthorizationCredentials] = Depends(BEARER)) -> str:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiError(

@@ -31,6 +31,26 @@ class ApiError(Exception):
         self.status, self.code, self.detail, self.headers = status, code, detail, headers
 
 
+WHAT = {
+    400: "malformed: invalid JSON, gzip or text (NUL), or a bad filter",
+    401: "no valid credential for this call",
+    403: "the credential may not do this (read-only token, another host's key, removed host)",
+    404: "no such host, token or route",
+    409: "the host id is enrolled already and no proof of being that host came",
+    413: "the body is larger than the collector's limits",
+    415: "a Content-Type or Content-Encoding the collector does not read",
+    422: "a field or parameter out of the contract, named in `detail`",
+    500: "a failure of the collector itself: `request_id` finds it in the log",
+    503: "the database is unavailable or busy: retry after `Retry-After` seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict:
+    """OpenAPI `responses` for the error answers of a route: each the JSON error body."""
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}  # also under /metrics
+    return {status: {"description": WHAT[status], "content": content} for status in statuses}
+
+
 def describe_validation(errors: list, limit: int = 5) -> str:
     """pydantic errors as `software[3].name: String should have at most 512 characters; …`."""
     parts = []

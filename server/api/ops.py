@@ -9,17 +9,20 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left
+from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.api.deps import admin, bearer, get_engine, get_settings
+from server.api.deps import BEARER, admin, bearer, get_engine, get_settings
+from server.api.errors import error_responses
 from server.settings import Settings
 from server.store.metrics import counter_totals, hosts_by_last_seen
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], responses=error_responses(400, 500))
 
 HELP = {
     "footprint_reports_total": ("counter", "Full reports stored (duplicates not counted)."),
@@ -65,7 +68,7 @@ class Timer:
         self.histogram.observe(time.perf_counter() - self.start)
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=error_responses(503))
 def healthz(engine: Engine = Depends(get_engine)):
     """200 when the database answers, 503 otherwise."""
     try:
@@ -78,13 +81,15 @@ def healthz(engine: Engine = Depends(get_engine)):
 
 
 def metrics_reader(request: Request, engine: Engine = Depends(get_engine),
-                   settings: Settings = Depends(get_settings)) -> None:
+                   settings: Settings = Depends(get_settings),
+                   _: Optional[HTTPAuthorizationCredentials] = Depends(BEARER)) -> None:
     """An admin token (read-only will do), unless `serve --metrics-public`: the figures describe the fleet."""
     if not settings.metrics_public:
         admin(bearer(request), engine)
 
 
-@router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(metrics_reader)])
+@router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(metrics_reader)],
+            responses=error_responses(401, 503))
 def metrics(request: Request, engine: Engine = Depends(get_engine)) -> str:
     request.app.state.rejections.flush(engine)  # this process's counts since the last flush, then every process's
     with engine.connect() as conn:

@@ -11,11 +11,12 @@ from sqlalchemy import Engine
 
 from server import totals
 from server.api.deps import MAX_DAYS, MAX_ROWS, Admin, HostRef, admin, current_time, get_engine
-from server.api.errors import ApiError
+from server.api.errors import ApiError, error_responses
 from server.store import classify, queries
 
 # authentication first, for every route: no filter or body is looked at for a caller without a token
-router = APIRouter(prefix="/api/v1/admin", tags=["totals"], dependencies=[Depends(admin)])
+router = APIRouter(prefix="/api/v1/admin", tags=["totals"], dependencies=[Depends(admin)],
+                   responses=error_responses(400, 401, 404, 422, 500, 503))
 EXPORT_BATCH = 2000  # rows per chunk of the streamed export
 
 

@@ -26,6 +26,15 @@ class NewToken:
     secret: str
 
 
+def token_problem(kind: str, read_only: bool, tags: Optional[Dict[str, str]]) -> Optional[str]:
+    """Why a token cannot be made as asked (the CLI and the API refuse alike), or None."""
+    if read_only and kind != "admin":
+        return "only admin tokens can be read-only"
+    if tags and kind != "enroll":
+        return "tags apply to enrolled hosts: enroll tokens only"
+    return None
+
+
 def create_token(
     engine: Engine,
     kind: str,

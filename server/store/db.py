@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,9 +49,29 @@ def make_engine(url: str, pool_size: int = 8) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True)
 
 
+def _private_directory(directory: Path) -> None:
+    """Create `directory` (and missing parents) readable by its owner only; an existing one is left as it is."""
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    for created in reversed(missing):
+        created.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(created, 0o700)  # mkdir's mode is filtered by the umask
+
+
+def _private_file(path: str) -> None:
+    """The database file and its -wal and -shm 0600 (SQLite makes later ones with the file's mode): chmod only,
+    the file is never opened here (closing another descriptor of it would drop SQLite's POSIX locks)."""
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            if os.stat(name).st_mode & 0o077:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:
+            pass
+
+
 def _sqlite_engine(url: str, path: Optional[str], pool_size: int) -> Engine:
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(path) and path != ":memory:"
+    if on_disk:
+        _private_directory(Path(path).parent)
     engine = create_engine(
         url,
         pool_size=pool_size,
@@ -68,6 +89,8 @@ def _sqlite_engine(url: str, path: Optional[str], pool_size: int) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
+        if on_disk:
+            _private_file(path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

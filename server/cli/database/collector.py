@@ -129,15 +129,14 @@ def tokens_create(
     data_dir: Optional[str] = DataDirOption,
 ) -> None:
     """Create a token; its secret is printed once and stored only hashed."""
-    from server.store.credentials import create_token
+    from server.store.credentials import create_token, token_problem
     from server.store.db import utcnow
 
     if kind not in ("enroll", "admin"):
         raise typer.BadParameter(f"{kind!r}: use enroll or admin", param_hint="--kind")
-    if read_only and kind != "admin":
-        raise typer.BadParameter("only admin tokens can be read-only", param_hint="--read-only")
-    if tag and kind != "enroll":
-        raise typer.BadParameter("tags apply to enrolled hosts: enroll tokens only", param_hint="--tag")
+    problem = token_problem(kind, read_only, {"": ""} if tag else None)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="--read-only" if read_only and kind != "admin" else "--tag")
     expires_at = utcnow() + parse_duration(expires) if expires else None
     engine, _ = open_database(db, data_dir)
     new = create_token(engine, kind, name, read_only, expires_at, parse_tags(tag))

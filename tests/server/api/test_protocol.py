@@ -287,3 +287,25 @@ def test_healthz_and_metrics(client, enroll, make_report, admin_headers):
     metrics = client.get("/metrics", headers=admin_headers).text
     assert 'footprint_hosts{last_seen_within="1h"} 1' in metrics
     assert "footprint_ingest_seconds_count 1" in metrics
+
+
+@pytest.mark.parametrize("tail", [b"trailing bytes", b"member"])
+def test_data_after_the_gzip_stream_is_refused(client, engine, enroll, make_report, tail):
+    host = enroll()
+    body = gzip.compress(json.dumps(make_report(host)).encode())
+    body += gzip.compress(tail) if tail == b"member" else tail
+    headers = {**host.headers, "Content-Encoding": "gzip", "Content-Type": "application/json"}
+    answer = client.post("/api/v1/reports", content=body, headers=headers)
+    assert "after the end" in _error(answer, 400)["detail"]
+    assert _count(engine, reports_seen) == 0
+
+
+def test_the_api_refuses_the_tokens_the_cli_refuses(client, engine, admin_headers):
+    from server.store.tables import tokens
+
+    before = _count(engine, tokens)
+    for body, problem in (({"kind": "enroll", "read_only": True}, "only admin tokens can be read-only"),
+                          ({"kind": "admin", "tags": {"dept": "hr"}}, "enroll tokens only")):
+        answer = client.post("/api/v1/admin/tokens", json=body, headers=admin_headers)
+        assert problem in _error(answer, 422)["detail"]
+    assert _count(engine, tokens) == before

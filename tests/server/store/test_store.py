@@ -215,3 +215,30 @@ def test_provenance_is_part_of_a_titles_identity_and_reaches_the_classifier(engi
     seen = title_item(rows[1])
     assert (seen.origin, seen.site, seen.signing_key) == ("Node Source", "deb.nodesource.com", "")
     assert (title_item(rows[0]).origin, title_item(rows[2]).origin) == ("Debian", "")
+
+
+def test_the_embedded_database_is_private_to_its_owner(tmp_path):
+    """Data directory 0700, database file and its WAL files 0600, whatever the umask."""
+    import os
+    import stat
+
+    from sqlalchemy import text
+
+    from server.store.db import make_engine
+
+    data = tmp_path / "srv" / "footprint-data"
+    tmp_path.chmod(0o755)
+    old = os.umask(0o022)
+    try:
+        engine = make_engine(f"sqlite:///{data / 'footprint.db'}")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            conn.commit()
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in data.iterdir()}
+        engine.dispose()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700 and stat.S_IMODE(data.parent.stat().st_mode) == 0o700
+    assert modes == {"footprint.db": 0o600, "footprint.db-wal": 0o600, "footprint.db-shm": 0o600}
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755  # a directory that existed is left as it was
