@@ -82,3 +82,28 @@ def test_the_server_takes_only_the_report_contract_from_the_agent(graph):
     wrong = [f"{name}:{line} imports {target}" for name, edges in sorted(graph.items()) if _under(name, "server")
              for target, line in edges if _under(target, "agent") and target not in REPORT_CONTRACT]
     assert not wrong, "\n".join(wrong)
+
+
+def _sqlalchemy_names(path: Path) -> Set[str]:
+    """What a module takes from SQLAlchemy, outside its exceptions (`sqlalchemy.exc` is how errors are caught)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            if node.module != "sqlalchemy.exc":
+                names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names if alias.name.split(".")[0] == "sqlalchemy"}
+    return names
+
+
+def test_no_sql_in_routers_or_cli(graph):
+    """Routers, their dependencies and the CLI call named store functions: no tables, no SQL constructs."""
+    modules = _modules()
+    wrong = [f"{name}:{line} imports {target}" for name, edges in sorted(graph.items())
+             if _under(name, "server.api") or _under(name, "server.cli") or name == "server.app"
+             for target, line in edges if target == "server.store.tables"]
+    wrong += [f"{name} takes {sorted(names - {'Engine', 'Connection'})} from sqlalchemy"
+              for name, path in sorted(modules.items())
+              if _under(name, "server.api") or _under(name, "server.cli") or name == "server.app"
+              for names in [_sqlalchemy_names(path)] if names - {"Engine", "Connection"}]
+    assert not wrong, "\n".join(wrong)

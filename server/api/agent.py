@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from server.api.body import read_json_body
-from server.api.deps import bearer, find_token, get_engine, get_settings, host_of_key
+from server.api.deps import bearer, get_engine, get_settings, host_of_key
 from server.api.errors import ApiError, describe_validation, error_responses
 from server.api.ops import Timer
 from server.auth import hash_secret
@@ -23,7 +23,7 @@ from server.schemas import (
 )
 from server.settings import Settings
 from server.store import ingest
-from server.store.credentials import HostExists, HostRemoved, WrongHost, enroll_host
+from server.store.credentials import HostExists, HostRemoved, WrongHost, enroll_host, find_token
 from server.store.db import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["agent"],

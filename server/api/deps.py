@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional, Tuple
+from typing import Optional
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine
 
 from server.api.errors import ApiError
-from server.auth import hash_secret
 from server.settings import Settings
+from server.store import credentials
 from server.store.db import utcnow
-from server.store.tables import host_keys, hosts, tokens
 
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
 # Bounds of every number a query or path takes, so no value reaches a date or a column it overflows.
@@ -54,17 +53,7 @@ def bearer(request: Request, _: Optional[HTTPAuthorizationCredentials] = Depends
 
 def host_of_key(key: str = Depends(bearer), engine: Engine = Depends(get_engine)) -> str:
     """The host a key belongs to; 401 for an unknown or revoked key or a removed host."""
-    query = (
-        select(host_keys.c.host_id)
-        .join(hosts, hosts.c.id == host_keys.c.host_id)
-        .where(
-            host_keys.c.key_hash == hash_secret(key),
-            host_keys.c.revoked_at.is_(None),
-            hosts.c.revoked.is_(False),
-        )
-    )
-    with engine.connect() as conn:
-        host_id = conn.execute(query).scalar()
+    host_id = credentials.host_of_key(engine, key)
     if host_id is None:
         raise ApiError(401, "unauthorized", "unknown or revoked host key", CHALLENGE)
     return host_id
@@ -76,20 +65,8 @@ class Admin:
     read_only: bool
 
 
-def find_token(engine: Engine, secret: str, kinds: Tuple[str, ...], now: datetime):
-    """The live (not revoked, not expired) token of one of `kinds` matching `secret`, or None."""
-    query = select(tokens).where(
-        tokens.c.token_hash == hash_secret(secret),
-        tokens.c.kind.in_(kinds),
-        tokens.c.revoked_at.is_(None),
-        or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now),
-    )
-    with engine.connect() as conn:
-        return conn.execute(query).first()
-
-
 def admin(token: str = Depends(bearer), engine: Engine = Depends(get_engine)) -> Admin:
-    row = find_token(engine, token, ("admin",), utcnow())
+    row = credentials.find_token(engine, token, ("admin",), utcnow())
     if row is None:
         raise ApiError(401, "unauthorized", "unknown, expired or revoked admin token", CHALLENGE)
     return Admin(row.id, row.read_only)

@@ -14,12 +14,13 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.api.deps import BEARER, admin, bearer, get_engine, get_settings
 from server.api.errors import error_responses
 from server.settings import Settings
+from server.store.db import ping
 from server.store.metrics import counter_totals, hosts_by_last_seen
 
 router = APIRouter(tags=["operations"], responses=error_responses(400, 500))
@@ -72,8 +73,7 @@ class Timer:
 def healthz(engine: Engine = Depends(get_engine)):
     """200 when the database answers, 503 otherwise."""
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        ping(engine)
     except SQLAlchemyError as exc:
         detail = f"database unreachable: {type(exc.orig or exc).__name__}"
         return JSONResponse({"error": "unavailable", "detail": detail}, status_code=503)

@@ -15,16 +15,15 @@ from pathlib import Path
 from typing import Callable, Deque, Dict, Iterable, List, Optional, Tuple, Union
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from server.importers.files import Candidate, read_file
 from server.importers.inventory import read_inventory
 from server.importers.limits import DEFAULT_MAX_BYTES, InventoryFileError
+from server.store.credentials import HostRemoved, add_host, set_host_tags
 from server.store.db import utcnow, write_transaction
 from server.store.ingest import IngestResult, ParsedReport, UnstorableText, hostname_of, ingest_into, parse_document
-from server.store.tables import host_tags, hosts
-from server.store.upsert import insert_for, upsert
 
 # A transaction holds SQLite's write lock: it ends after this many files or seconds, whichever comes first.
 BATCH_FILES = 50
@@ -107,19 +106,13 @@ def read_reports(
 
 
 def _register_host(conn: Connection, host_id: str, hostname: str, tags: Dict[str, str]) -> bool:
-    """Create the imported host's row (it has no agent key to enroll with); True when it is new."""
-    existing = conn.execute(select(hosts.c.revoked).where(hosts.c.id == host_id)).first()
-    if existing is not None and existing.revoked:
-        raise FileRejected(f"host {host_id} was removed from the collector (footprint hosts remove)")
-    now = utcnow()
-    if existing is None:
-        conn.execute(
-            insert_for(conn, hosts).on_conflict_do_nothing(index_elements=["id"]),
-            {"id": host_id, "hostname": hostname, "first_seen": now, "last_seen": now},
-        )
-    rows = [{"host_id": host_id, "key": key, "value": value} for key, value in tags.items()]
-    upsert(conn, host_tags, rows, keys=["host_id", "key"], update=["value"])
-    return existing is None
+    """The imported host's row (it has no agent key to enroll with) and the import's tags; True when it is new."""
+    try:
+        new = add_host(conn, host_id, hostname, utcnow())
+    except HostRemoved:
+        raise FileRejected(f"host {host_id} was removed from the collector (footprint hosts remove)") from None
+    set_host_tags(conn, host_id, tags)
+    return new
 
 
 def _store_file(conn: Connection, candidate: Candidate, tags: Dict[str, str], max_bytes: int) -> _Outcome:

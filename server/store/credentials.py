@@ -1,4 +1,4 @@
-"""Credentials: enrolling hosts, creating, listing and revoking tokens, removing hosts."""
+"""Credentials: enrolling and registering hosts, their keys; finding, creating, listing and revoking tokens."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Dict, List, Optional, Tuple
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 
 from server.auth import hash_secret, new_secret
 from server.store import aggregates
@@ -113,17 +113,9 @@ def enroll_host(
     with write_transaction(engine) as conn:
         if token.kind == "reenroll" and token.host_id != host_id:
             raise WrongHost(host_id)
-        existing = conn.execute(_locked(conn, select(hosts.c.revoked).where(hosts.c.id == host_id))).first()
-        if existing is not None and existing.revoked:
-            raise HostRemoved(host_id)
-        if existing is None:
-            stmt = insert_for(conn, hosts).on_conflict_do_nothing(index_elements=["id"])
-            row = {"id": host_id, "hostname": hostname, "first_seen": now, "last_seen": now}
-            if conn.execute(stmt.returning(hosts.c.id), row).first() is None:
-                raise HostExists(host_id)  # enrolled a moment ago by a concurrent request
-        elif not _proves_identity(conn, token, host_id, current_key, now):
-            raise HostExists(host_id)
-        else:
+        if not add_host(conn, host_id, hostname, now):
+            if not _proves_identity(conn, token, host_id, current_key, now):
+                raise HostExists(host_id)  # listed already, or enrolled a moment ago by a concurrent request
             conn.execute(update(hosts).where(hosts.c.id == host_id).values(last_seen=now))
         _revoke_keys(conn, host_id, now)
         conn.execute(
@@ -131,10 +123,56 @@ def enroll_host(
                 host_id=host_id, key_hash=hash_secret(key), token_id=token.id, created_at=now
             )
         )
-        merged = {**(tags or {}), **json.loads(token.tags or "{}")}
-        rows = [{"host_id": host_id, "key": k, "value": v} for k, v in merged.items()]
-        upsert(conn, host_tags, rows, keys=["host_id", "key"], update=["value"])
+        set_host_tags(conn, host_id, {**(tags or {}), **json.loads(token.tags or "{}")})
     return key
+
+
+def add_host(conn: Connection, host_id: str, hostname: str, now: datetime) -> bool:
+    """Create the host's row unless it is listed (then lock it); True when created here.
+
+    Enrollment and `footprint import` both register hosts through it; HostRemoved for a host an admin removed.
+    """
+    existing = conn.execute(_locked(conn, select(hosts.c.revoked).where(hosts.c.id == host_id))).first()
+    if existing is not None and existing.revoked:
+        raise HostRemoved(host_id)
+    if existing is not None:
+        return False
+    stmt = insert_for(conn, hosts).on_conflict_do_nothing(index_elements=["id"])
+    row = {"id": host_id, "hostname": hostname, "first_seen": now, "last_seen": now}
+    return conn.execute(stmt.returning(hosts.c.id), row).first() is not None
+
+
+def set_host_tags(conn: Connection, host_id: str, tags: Dict[str, str]) -> None:
+    """Set these tags on the host (others it has are kept)."""
+    rows = [{"host_id": host_id, "key": k, "value": v} for k, v in tags.items()]
+    upsert(conn, host_tags, rows, keys=["host_id", "key"], update=["value"])
+
+
+def host_of_key(engine: Engine, key: str) -> Optional[str]:
+    """The host a live key belongs to; None for an unknown or revoked key or a removed host."""
+    query = (
+        select(host_keys.c.host_id)
+        .join(hosts, hosts.c.id == host_keys.c.host_id)
+        .where(
+            host_keys.c.key_hash == hash_secret(key),
+            host_keys.c.revoked_at.is_(None),
+            hosts.c.revoked.is_(False),
+        )
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).scalar()
+
+
+def find_token(engine: Engine, secret: str, kinds: Tuple[str, ...], now: datetime):
+    """The live (not revoked, not expired) token of one of `kinds` matching `secret`, or None."""
+    query = select(tokens).where(
+        tokens.c.token_hash == hash_secret(secret),
+        tokens.c.kind.in_(kinds),
+        tokens.c.revoked_at.is_(None),
+        or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now),
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).first()
 
 
 def _locked(conn, query):

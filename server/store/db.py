@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from server.settings import DATA_ENV, env
@@ -108,6 +108,12 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(footprint_write=True)
         with conn.begin():
             yield conn
+
+
+def ping(engine: Engine) -> None:
+    """Ask the database for a trivial answer: raises SQLAlchemyError when it cannot give one."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def is_sqlite(conn_or_engine) -> bool:

@@ -21,7 +21,7 @@ FLEET = 9
 @pytest.fixture
 def fleet(engine):
     """Windows and Astra/Debian hosts, a third of them tagged dept=finance, all reporting an hour ago."""
-    from server.api.deps import find_token
+    from server.store.credentials import find_token
 
     sent = datetime.now(timezone.utc) - timedelta(hours=1)  # current, whatever today is
     reports = []

@@ -21,7 +21,7 @@ KINDS = ("computer", "phone", "tablet")
 
 
 def _store(engine, report: dict, sent: datetime) -> None:
-    from server.api.deps import find_token
+    from server.store.credentials import find_token
 
     report.update(collected_at=sent.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), report_id=str(uuid.uuid4()))
     secret = create_token(engine, "enroll", name="fleet", tags={"dept": "legal"}).secret

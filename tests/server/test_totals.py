@@ -36,8 +36,7 @@ FLEET = 12
 
 def _enroll(engine, report: dict, tags=None) -> None:
     """Create the host row as enrollment does (the ingest path requires an enrolled host)."""
-    from server.api.deps import find_token
-    from server.store.credentials import create_token, enroll_host
+    from server.store.credentials import create_token, enroll_host, find_token
     from server.store.db import utcnow
 
     secret = create_token(engine, "enroll", name="fleet", tags=tags or {}).secret

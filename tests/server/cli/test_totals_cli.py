@@ -59,8 +59,7 @@ def _without(report: dict, needle: str) -> dict:
 def fleet(engine):
     """10 generated hosts seen in March; in June the even ones drop Zoom; all but one report again today,
     and that one has been silent for 40 days (stale)."""
-    from server.api.deps import find_token
-    from server.store.credentials import create_token, enroll_host
+    from server.store.credentials import create_token, enroll_host, find_token
 
     reports = [synthetic.host_report(i, seed=11, windows_size=40, linux_size=40) for i in range(FLEET)]
     now = datetime.now(timezone.utc)
