@@ -215,13 +215,13 @@ def operating_systems(conn: Connection, f: HostFilter) -> List[dict]:
 
 
 def vendors(conn: Connection, f: HostFilter, foreign_only: bool = False, counts=None, info=None) -> List[dict]:
-    """Installs and hosts per vendor; a host with two products of one vendor counts once for it."""
+    """Installs and hosts per vendor of classified installs; a host with two products of one vendor counts once."""
     counts = class_counts(conn, f) if counts is None else counts
     info = _class_info(conn) if info is None else info
     rows: Dict[str, dict] = {}
     for class_id, (installs, _) in counts.items():
         c = info[class_id]
-        if c["os_component"] or not c["vendor"] or (foreign_only and c["grp"] not in FOREIGN):
+        if c["os_component"] or c["grp"] == "unknown" or (foreign_only and c["grp"] not in FOREIGN):
             continue
         row = rows.setdefault(c["vendor"], {"vendor": c["vendor"], "name": c["vendor_name"], "country": c["country"],
                                             "status": c["status"], "installs": 0, "hosts": 0, "products": 0})
@@ -252,13 +252,16 @@ def _vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[in
 def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), category: Optional[str] = None,
              country: Optional[str] = None, counts=None, info=None, with_versions: bool = True,
              alternatives=None) -> List[dict]:
-    """Installs, hosts, versions in use and the catalog's alternatives per product (vendor-only matches apart)."""
+    """Installs, hosts, versions in use and the catalog's alternatives per product (vendor-only matches apart).
+
+    Classified installs only: an unknown one (no vendor, or a vendor whose country is not known) is in
+    `unknown_titles`, so products and the unknown queue partition the installs."""
     counts = class_counts(conn, f) if counts is None else counts
     info = _class_info(conn) if info is None else info
     rows = []
     for class_id, (installs, n_hosts) in counts.items():
         c = info[class_id]
-        if c["os_component"] or c["grp"] == "unknown" and not c["vendor"]:
+        if c["os_component"] or c["grp"] == "unknown":  # unknown, vendor known or not: the curation queue's
             continue
         if statuses and c["grp"] not in statuses and c["status"] not in statuses:
             continue
