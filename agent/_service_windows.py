@@ -19,6 +19,7 @@ import win32service
 import win32serviceutil
 
 from agent import config as agent_config
+from agent import environment
 from agent.config import ConfigError
 from agent.service import AgentService, configure_logging
 
@@ -69,7 +70,7 @@ class FootprintAgentService(win32serviceutil.ServiceFramework):
             servicemanager.LogErrorMsg(f"Footprint agent not started: {error}")
             return
         os.makedirs(config.state_dir, exist_ok=True)
-        os.environ.setdefault("FOOTPRINT_LOG_FILE", os.path.join(config.state_dir, LOG_FILE_NAME))
+        os.environ.setdefault(environment.LOG_FILE, os.path.join(config.state_dir, LOG_FILE_NAME))
         configure_logging(config.log_level)
         logging.getLogger().addHandler(EventLogHandler())
         service = AgentService(config, python=python_executable())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
-from agent import contract, paths
+from agent import contract, environment, paths
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -46,7 +46,7 @@ class Config:
 def load(path: Optional[str] = None, environ: Optional[Mapping[str, str]] = None) -> Config:
     """Read the config file (a missing default file is fine), apply the environment, validate."""
     environ = os.environ if environ is None else environ
-    explicit = path or environ.get("FOOTPRINT_CONFIG")
+    explicit = path or environment.env(environment.CONFIG, environ)
     path = explicit or paths.config_path()
     raw: Dict[str, Any] = {}
     if os.path.exists(path) or explicit:
@@ -55,9 +55,10 @@ def load(path: Optional[str] = None, environ: Optional[Mapping[str, str]] = None
     for key, value in raw.items():
         _apply(config, key, value, f"{path}: key {key!r}")
     for key in _KEYS:
-        name = "FOOTPRINT_" + key.upper()
-        if environ.get(name):
-            _apply(config, key, _from_env(key, environ[name], name), f"environment {name}")
+        name = environment.config_variable(key)
+        value = environment.env(name, environ)
+        if value:
+            _apply(config, key, _from_env(key, value, name), f"environment {name}")
     _check_combinations(config)
     return config
 

@@ -12,6 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from typing import Dict, Mapping, Optional
 
+from agent import environment
 from agent.spool import write_atomically
 
 FILE_NAME = "host-key.json"
@@ -62,8 +63,8 @@ def save(state_dir: str, credentials: Credentials) -> str:
 def enroll_preseed(config_dir: str, environ: Mapping[str, str]) -> Dict[str, str]:
     """FOOTPRINT_SERVER / FOOTPRINT_ENROLL_SECRET from the environment, else from enroll.env."""
     values = read_env_file(os.path.join(config_dir, "enroll.env"))
-    for name in ("FOOTPRINT_SERVER", "FOOTPRINT_ENROLL_SECRET"):
-        if environ.get(name):
+    for name in (environment.SERVER, environment.ENROLL_SECRET):
+        if environment.env(name, environ):
             values[name] = environ[name]
     return values
 

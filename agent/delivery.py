@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
-from agent import credentials, runstate
+from agent import credentials, environment, runstate
 from agent.config import Config
 from agent.credentials import Credentials
 from agent.spool import Spool
@@ -84,8 +84,8 @@ def ensure_enrolled(config: Config, wait: Optional[Callable[[float], bool]] = No
         return stored
     preseed_dir = os.path.dirname(config.source)
     preseed = credentials.enroll_preseed(preseed_dir, os.environ)
-    server = config.server or preseed.get("FOOTPRINT_SERVER")
-    secret = preseed.get("FOOTPRINT_ENROLL_SECRET")
+    server = config.server or preseed.get(environment.SERVER)
+    secret = preseed.get(environment.ENROLL_SECRET)
     if not (server and secret):
         raise NotEnrolled("this host is not enrolled: run `footprint-agent enroll --server URL "
                           "--secret SECRET`, or set FOOTPRINT_SERVER and FOOTPRINT_ENROLL_SECRET "

@@ -5,18 +5,20 @@ from __future__ import annotations
 import os
 import sys
 
+from agent import environment
+
 _MACOS_DIR = "/Library/Application Support/Footprint"
 
 
 def state_dir(platform: str = sys.platform) -> str:
     """Directory for the agent's persistent state (host id fallback, host key, spool)."""
-    return _located("FOOTPRINT_STATE_DIR", platform, "", _MACOS_DIR, "/var/lib/footprint-agent")
+    return _located(environment.STATE_DIR, platform, "", _MACOS_DIR, "/var/lib/footprint-agent")
 
 
 def config_path(platform: str = sys.platform) -> str:
     """The agent's configuration file (agent.toml)."""
     return _located(
-        "FOOTPRINT_CONFIG",
+        environment.CONFIG,
         platform,
         r"\agent.toml",
         _MACOS_DIR + "/agent.toml",
@@ -26,7 +28,7 @@ def config_path(platform: str = sys.platform) -> str:
 
 def _located(variable: str, platform: str, under_program_data: str, macos: str, linux: str) -> str:
     """The environment variable if set, else the platform's place (%ProgramData%\\Footprint...)."""
-    override = os.environ.get(variable)
+    override = environment.env(variable)
     if override:
         return override
     if platform == "win32":

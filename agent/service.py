@@ -22,6 +22,7 @@ import time
 from typing import Dict, Optional
 
 from agent import config as agent_config
+from agent import environment
 from agent.config import Config, ConfigError
 
 log = logging.getLogger("footprint.service")
@@ -41,7 +42,7 @@ class _JournalFormatter(logging.Formatter):
 def configure_logging(level: str) -> None:
     """Log to stderr: `<n>` prefixes under systemd (JOURNAL_STREAM set), else `level: message`;
     to the file FOOTPRINT_LOG_FILE names instead where there is no stderr (a Windows service)."""
-    log_file = os.environ.get("FOOTPRINT_LOG_FILE")
+    log_file = environment.env(environment.LOG_FILE)
     handler: logging.Handler
     if log_file:
         handler = logging.FileHandler(log_file, encoding="utf-8")
@@ -197,7 +198,7 @@ class AgentService:
     def _child_env(self) -> Dict[str, str]:
         env = dict(os.environ)
         env.pop("NOTIFY_SOCKET", None)
-        env["FOOTPRINT_CONFIG"] = self.config.source
+        env[environment.CONFIG] = self.config.source
         package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
         return env

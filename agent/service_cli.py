@@ -42,7 +42,7 @@ def state_dir_usable(config: Config, command: str) -> bool:
 
 def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> int:
     from agent import config as agent_config
-    from agent import credentials
+    from agent import credentials, environment
     from agent.delivery import enroll
     from agent.service import configure_logging
     from agent.transport import TransportError
@@ -52,8 +52,8 @@ def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> in
         return 1
     configure_logging("warning")
     preseed = credentials.enroll_preseed(os.path.dirname(config.source), os.environ)
-    server = server or preseed.get("FOOTPRINT_SERVER") or config.server
-    secret = secret or preseed.get("FOOTPRINT_ENROLL_SECRET")
+    server = server or preseed.get(environment.SERVER) or config.server
+    secret = secret or preseed.get(environment.ENROLL_SECRET)
     existing = credentials.load(config.state_dir)
     if existing and not force:
         print(f"already enrolled with {existing.server} as host {existing.host_id} "
