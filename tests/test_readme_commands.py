@@ -1,11 +1,16 @@
 """Every `footprint` and `footprint-agent` command the README shows is accepted by the real parsers: the command
 path exists and each option and value parses (types, choices, file options), as a user typing it would find.
-Nothing runs: parsing stops before a command's body, so no collector or database is needed."""
+Those that need no collector and no other machine (collect, classify, catalog, tokens on the embedded SQLite)
+are also run, in README order, against one temporary data directory, and must succeed."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Iterator, List
 
@@ -78,3 +83,33 @@ def test_readme_command_parses(command, tmp_path, monkeypatch):
         assert options["command"] == command[1]
     else:
         _parse_footprint(command[1:])
+
+
+def _runs_here(command: List[str]) -> bool:
+    """Needs neither a collector nor another machine's files or database (`--root`, `--reg-export`, `--host`)."""
+    if command[0] == "footprint-agent":
+        return command[1] == "collect" and not {"--root", "--reg-export"} & set(command)
+    return (command[1] == "classify" or command[1:3] in (["catalog", "check"], ["catalog", "show"],
+                                                         ["catalog", "stats"], ["catalog", "reclassify"])
+            or command[1] == "tokens" and "--host" not in command)
+
+
+def test_the_readme_commands_that_need_no_collector_run_and_succeed(tmp_path):
+    commands = [c for c in readme_commands() if _runs_here(c)]
+    assert len(commands) >= 12 and {c[0] for c in commands} == {"footprint", "footprint-agent"}
+    (tmp_path / "our-catalog").mkdir()  # an organisation's catalog directory, empty until it adds entries
+    (tmp_path / "items.jsonl").write_text(
+        json.dumps({"name": "Zoom Workplace (64-bit)", "publisher": "Zoom Video Communications, Inc."}) + "\n"
+        + json.dumps({"name": "code", "source": "deb", "id": "code"}) + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOOTPRINT_")}
+    env.update(FOOTPRINT_DATA=str(tmp_path / "data"), FOOTPRINT_CACHE_DIR=str(tmp_path / "cache"),
+               FOOTPRINT_STATE_DIR=str(tmp_path / "state"))
+    bin_dir = Path(sys.executable).parent
+    for command in commands:
+        # the README's token id is the first token this fresh data directory created
+        args = ["1" if command[1:3] == ["tokens", "revoke"] and w == PLACEHOLDERS["ID"] else w for w in command]
+        done = subprocess.run([str(bin_dir / args[0]), *args[1:]], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (" ".join(command), done.stderr[-2000:])
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))  # collect --pretty -o report.json
+    assert report["schema"] == "footprint.report/1" and report["software"]
