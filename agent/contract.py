@@ -297,6 +297,35 @@ REPORT = Record({
 }, required=("schema", "report_id", "collected_at", "host", "software"))
 
 
+def _most_values(spec: Any) -> int:
+    """How many JSON values (objects, lists, strings, numbers) a value of `spec` holds at most."""
+    if isinstance(spec, Record):
+        return 1 + sum(_most_values(field) for field in spec.fields.values())
+    if isinstance(spec, Items):
+        return 1 + spec.max_items * _most_values(spec.of)
+    if isinstance(spec, Mapping):
+        return 1 + spec.max_items
+    return 1
+
+
+# The most JSON values a report of the contract holds: the collector refuses a body with more before parsing it,
+# so memory follows the contract's size, not the count of `{}` a body can pack (docs/protocol.md).
+MAX_JSON_VALUES = _most_values(REPORT)
+
+
+def known_fields(report: Dict[str, Any]) -> Dict[str, Any]:
+    """The report with only the contract's fields: what the collector's audit copy keeps."""
+    return _known(REPORT, report)
+
+
+def _known(spec: Any, value: Any) -> Any:
+    if isinstance(spec, Record) and isinstance(value, dict):
+        return {name: _known(spec.fields[name], item) for name, item in value.items() if name in spec.fields}
+    if isinstance(spec, Items) and isinstance(value, list):
+        return [_known(spec.of, item) for item in value]
+    return value
+
+
 class ContractError(ValueError):
     """A report that breaks the contract where nothing can be left out (a required field)."""
 
@@ -468,13 +497,22 @@ def _software_key(item: dict) -> tuple:
 
 def inventory_hash(report: dict) -> str:
     """SHA-256 of what an admin would query: host (without boot_time), hardware, network, and
-    software in a canonical order. Report id, collection time and boot time do not change it."""
+    software in a canonical order. Report id, collection time and boot time do not change it.
+
+    The text hashed is json.dumps({"hardware", "host", "network", "software"}, sort_keys=True, compact, not
+    ASCII-escaped), fed to the hash piece by piece (those keys sort in that order), so a large report is never
+    held a second time as one string."""
     host = {key: value for key, value in report.get("host", {}).items() if key != "boot_time"}
-    canonical = {
-        "host": host,
-        "hardware": report.get("hardware", {}),
-        "network": report.get("network", {}),
-        "software": sorted(report.get("software", []), key=_software_key),
-    }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    parts = (("hardware", report.get("hardware", {})), ("host", host), ("network", report.get("network", {})))
+    for position, (key, value) in enumerate(parts):
+        digest.update((("," if position else "{") + f'"{key}":' + _canonical(value)).encode("utf-8"))
+    digest.update(b',"software":[')
+    for position, item in enumerate(sorted(report.get("software", []), key=_software_key)):
+        digest.update((b"," if position else b"") + _canonical(item).encode("utf-8"))
+    digest.update(b"]}")
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

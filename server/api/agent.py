@@ -97,8 +97,9 @@ async def reports(
     settings: Settings = Depends(get_settings),
 ) -> ReportResponse:
     """A full `footprint.report/1`, JSON or gzip; stored in one transaction, once per report_id."""
-    body = await read_json_body(request, settings.max_body_bytes, settings.max_inflated_bytes)
-    parsed = await run_in_threadpool(_parse, body)
+    # the body is not kept in a local: once parsed, only the validated report and its audit copy stay in memory
+    parsed = await run_in_threadpool(
+        _parse, await read_json_body(request, settings.max_body_bytes, settings.max_inflated_bytes))
     _own_host(parsed.report.host.id, host_id)
     try:
         with Timer(request.app.state.ingest_latency):
@@ -119,6 +120,8 @@ def _parse(body: bytes) -> ingest.ParsedReport:
         raise ApiError(400, "invalid_json", f"the body is not UTF-8: {exc.reason}") from None
     except RecursionError:
         raise ApiError(400, "too_deep", "the JSON is nested too deeply") from None
+    except ingest.TooManyValues as exc:
+        raise ApiError(413, "too_many_values", str(exc)) from None
     except ingest.UnstorableText as exc:
         raise ApiError(400, "invalid_text", str(exc)) from None
     except json.JSONDecodeError as exc:

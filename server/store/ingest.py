@@ -17,7 +17,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 import orjson
 from sqlalchemy import Connection, Engine, and_, delete, select, tuple_, update
 
-from agent.contract import DEFAULT_KIND, inventory_hash
+from agent.contract import DEFAULT_KIND, MAX_JSON_VALUES, inventory_hash, known_fields
 from server.schemas import Report, SoftwareItem
 from server.store import aggregates, classify
 from server.store.db import as_utc, utcnow, write_transaction
@@ -64,17 +64,73 @@ class IngestResult:
 
 
 def parse_report(body: bytes) -> ParsedReport:
-    """Validate a report body; its hash is recomputed from the raw document, as the agent does."""
-    return parse_document(_loads(body), body)
+    """Validate a report body; its hash is recomputed from the raw document, as the agent does. A body holding
+    more JSON values than any report of the contract is refused before a single object is built; a bytearray
+    body is emptied once parsed, so the text and the objects made from it are not held together."""
+    if json_values(body) > MAX_JSON_VALUES:
+        raise TooManyValues(f"the body holds more than {MAX_JSON_VALUES:,} JSON values (objects, lists, strings, "
+                            f"numbers), the most a report of the contract can hold")
+    raw = _loads(body)
+    suspect = _SUSPECT_ESCAPE.search(body) is not None
+    if isinstance(body, bytearray):
+        del body[:]
+    return _validated(raw, suspect)
 
 
 def parse_document(raw: dict, body: bytes) -> ParsedReport:
     """The same for a document already in hand with the JSON `body` it was parsed from or dumped to
     (importers build the document themselves: no second parse)."""
-    if _SUSPECT_ESCAPE.search(body):  # escapes can carry what no database column may hold
+    return _validated(raw, _SUSPECT_ESCAPE.search(body) is not None)
+
+
+def _validated(raw: dict, suspect: bool) -> ParsedReport:
+    if suspect:  # escapes can carry what no database column may hold
         _refuse_unstorable_text(raw)
     report = Report.model_validate(raw)
-    return ParsedReport(report, body.decode("utf-8"), inventory_hash(raw))
+    digest = inventory_hash(raw)
+    audit = orjson.dumps(known_fields(raw)).decode("utf-8")  # the audit copy keeps no unknown field
+    return ParsedReport(report, audit, digest)
+
+
+class TooManyValues(ValueError):
+    """A body with more JSON values than the largest report: parsing it would cost memory per `{}`."""
+
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_WINDOW = 1 << 20
+
+
+def json_values(body: bytes) -> int:
+    """An upper bound on the values a JSON text holds, counted in C without parsing: every value but a
+    container's first follows a comma, so commas plus containers (an empty one counts twice). Counted over the
+    whole text first; only past the limit again without the strings' contents, so commas inside names never
+    refuse a report."""
+    rough = _structural(body) + 1
+    if rough <= MAX_JSON_VALUES:
+        return rough
+    return _outside_strings(memoryview(body)) + 1
+
+
+def _structural(text) -> int:
+    return text.count(b",") + text.count(b"{") + text.count(b"[")
+
+
+def _outside_strings(view: memoryview) -> int:
+    """The same count with every string's content left out, a window at a time (memory: a window, not a copy).
+    A string still open at a window's end is carried into the next; one longer than a window is counted as if
+    it were outside, which can only overcount."""
+    count, carry, start = 0, b"", 0
+    while start < len(view):
+        window = carry + bytes(view[start:start + _WINDOW])
+        start += _WINDOW
+        bare = _STRING.sub(b"0", window)  # complete strings become a quote-free 0
+        opened = bare.find(b'"')  # so the first quote left opens a string this window does not close
+        carry = b""
+        if opened >= 0 and start < len(view) and len(bare) - opened <= _WINDOW:
+            carry = window[len(window) - (len(bare) - opened):]
+            bare = bare[:opened]
+        count += _structural(bare)
+    return count
 
 
 def _loads(body: bytes):

@@ -329,3 +329,17 @@ def test_the_format_document_lists_every_field_with_its_limit():
             table[row.group(1)] = (row.group(2), row.group(3))
     wanted = "\n".join(f"| `{path}` | {req} | {limit} |" for path, (req, limit) in expected.items())
     assert table == expected, f"docs/report-format.md should list:\n{wanted}"
+
+
+def test_the_inventory_hash_is_the_sha256_of_one_canonical_json_text(make_report):
+    """Hashed piece by piece, the text is still json.dumps of the four parts: stored hashes stay valid."""
+    import hashlib
+
+    for os_name in ("linux", "windows"):
+        report = make_report(SimpleNamespace(host_id="3d1219c7a0", hostname="ws-042"), os=os_name)
+        report["software"][0]["extra"] = {"z": "ю", "a": "\u2028"}
+        host = {k: v for k, v in report["host"].items() if k != "boot_time"}
+        canonical = {"host": host, "hardware": report["hardware"], "network": report["network"],
+                     "software": sorted(report["software"], key=c._software_key)}
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert c.inventory_hash(report) == hashlib.sha256(text.encode("utf-8")).hexdigest()
