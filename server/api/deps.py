@@ -20,7 +20,7 @@ CHALLENGE = {"WWW-Authenticate": "Bearer"}
 MAX_DAYS = 36_500  # a hundred years: any longer window is "always"
 MAX_OFFSET = 1_000_000_000
 MAX_ROWS = 100_000
-MAX_ID = 2**63 - 1  # a signed 64-bit key
+MAX_ID = 2**31 - 1  # token ids are INTEGER columns (32 bits on PostgreSQL)
 HOST_REF_LENGTH = 255  # a host id (128), id prefix or hostname (255)
 HostRef = Path(min_length=1, max_length=HOST_REF_LENGTH, description="host id, unique id prefix or hostname")
 

@@ -45,6 +45,7 @@ def test_every_out_of_range_query_parameter_is_named(client, admin_headers):
 def test_path_ids_are_bounded(client, admin_headers):
     body = _error(client.delete(f"/api/v1/admin/tokens/{TOO_BIG}", headers=admin_headers), 422, "invalid_parameter")
     assert "path.token_id" in body["detail"]
+    _error(client.delete(f"/api/v1/admin/tokens/{2**31}", headers=admin_headers), 422, "invalid_parameter")
     _error(client.delete("/api/v1/admin/tokens/0", headers=admin_headers), 422, "invalid_parameter")
     for path in ("/api/v1/admin/hosts/{}", "/api/v1/admin/hosts/{}/classified"):
         answer = client.get(path.format("h" * 256), headers=admin_headers)
