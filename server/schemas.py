@@ -236,3 +236,44 @@ class ErrorBody(BaseModel):
     error: str
     detail: str
     request_id: Optional[str] = None
+
+
+class Refusal(BaseModel):
+    """The last report the collector refused from a host: the answer its agent got, and when."""
+
+    at: datetime
+    status: int = Field(description="the HTTP status of the answer")
+    error: str = Field(description="the error code of the answer (ErrorBody.error)")
+    detail: str = Field(description="what was wrong, naming the field")
+    current: bool = Field(description="no report was applied after it: the inventory shown predates it")
+
+
+class HostRow(BaseModel):
+    """A host in `GET /admin/hosts`."""
+
+    id: str
+    hostname: str
+    kind: str
+    os_family: Optional[str] = None
+    os_name: Optional[str] = None
+    os_version: Optional[str] = None
+    last_seen: datetime
+    last_report_at: Optional[datetime] = Field(None, description="when its last applied report was received")
+    software_count: int
+    last_refusal: Optional[Refusal] = None
+    tags: Dict[str, str]
+
+
+class HostList(BaseModel):
+    hosts: List[HostRow]
+
+
+class HostDetail(BaseModel):
+    """One host (`GET /admin/hosts/{id}`): its facts, tags, interfaces, disks, software and events."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    hostname: str
+    last_report_at: Optional[datetime] = None
+    last_refusal: Optional[Refusal] = None

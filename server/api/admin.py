@@ -8,9 +8,20 @@ from typing import List, Optional
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import Engine
 
-from server.api.deps import MAX_DAYS, MAX_ID, MAX_OFFSET, MAX_ROWS, Admin, HostRef, admin, get_engine, writing_admin
+from server.api.deps import (
+    MAX_DAYS,
+    MAX_ID,
+    MAX_OFFSET,
+    MAX_ROWS,
+    Admin,
+    HostRef,
+    admin,
+    get_engine,
+    refusals_written,
+    writing_admin,
+)
 from server.api.errors import ApiError, error_responses
-from server.schemas import TokenCreate
+from server.schemas import HostDetail, HostList, TokenCreate
 from server.store import credentials, queries
 
 # authentication first, for every route: no filter or body is looked at for a caller without a token
@@ -25,7 +36,7 @@ def _tag_pairs(tag: List[str]) -> List[tuple]:
         raise ApiError(400, "invalid_filter", str(exc)) from None
 
 
-@router.get("/hosts")
+@router.get("/hosts", response_model=HostList, dependencies=[Depends(refusals_written)])
 def list_hosts(
     os: Optional[str] = Query(None, max_length=64, description="OS family, distro id or name"),
     kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
@@ -41,7 +52,7 @@ def list_hosts(
     return {"hosts": rows}
 
 
-@router.get("/hosts/{host_id}")
+@router.get("/hosts/{host_id}", response_model=HostDetail, dependencies=[Depends(refusals_written)])
 def get_host(host_id: str = HostRef, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)):
     with engine.connect() as conn:
         host = queries.get_host(conn, host_id)

@@ -25,6 +25,7 @@ from server.settings import Settings
 from server.store import ingest
 from server.store.credentials import HostExists, HostRemoved, WrongHost, enroll_host, find_token
 from server.store.db import utcnow
+from server.store.refusals import Refusal
 
 router = APIRouter(prefix="/api/v1", tags=["agent"],
                    responses=error_responses(400, 401, 403, 409, 413, 415, 422, 500, 503))
@@ -97,15 +98,18 @@ async def reports(
     settings: Settings = Depends(get_settings),
 ) -> ReportResponse:
     """A full `footprint.report/1`, JSON or gzip; stored in one transaction, once per report_id."""
-    # the body is not kept in a local: once parsed, only the validated report and its audit copy stay in memory
-    parsed = await run_in_threadpool(
-        _parse, await read_json_body(request, settings.max_body_bytes, settings.max_inflated_bytes))
-    _own_host(parsed.report.host.id, host_id)
     try:
+        # the body is not kept in a local: once parsed, only the validated report and its audit copy stay in memory
+        parsed = await run_in_threadpool(
+            _parse, await read_json_body(request, settings.max_body_bytes, settings.max_inflated_bytes))
+        _own_host(parsed.report.host.id, host_id)
         with Timer(request.app.state.ingest_latency):
             result = await run_in_threadpool(ingest.ingest_report, engine, parsed, host_id)
     except ingest.HostGone:
         raise ApiError(401, "unauthorized", "the host was removed") from None
+    except ApiError as exc:  # this host's report refused: recorded for `footprint hosts`, written with the counts
+        request.app.state.rejections.refused(Refusal(host_id, utcnow(), exc.status, exc.code, exc.detail))
+        raise
     return ReportResponse(
         accepted=True,
         duplicate=result.duplicate,

@@ -38,6 +38,11 @@ def current_time(request: Request) -> datetime:
     return request.app.state.clock()
 
 
+def refusals_written(request: Request) -> None:
+    """This process's refused reports written first, so a host listed right after a refusal shows it."""
+    request.app.state.rejections.flush(request.app.state.engine)
+
+
 # Declares the bearer scheme in the OpenAPI document; the check and its JSON error are bearer()'s own.
 BEARER = HTTPBearer(auto_error=False, description="a host key (fph_), enrollment-free; or an admin token (fpa_)")
 

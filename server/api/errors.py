@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server.api.guard import RequestGuard
+from server.store import refusals
 from server.store.db import write_transaction
 from server.store.upsert import bump
 
@@ -77,33 +78,46 @@ def is_agent_call(path: str) -> bool:
 
 class Rejections:
     """Refused agent calls counted in this process and added to the database's counters now and then: a flood
-    of bad keys costs no database write per call (a write per call cut good check-ins by a third)."""
+    of bad keys costs no database write per call (a write per call cut good check-ins by a third). A report
+    refused from an authenticated host is kept too, the latest per host, so a flush writes each host once."""
 
     FLUSH_SECONDS = 10.0
+    MAX_HOSTS = 10_000  # refusals kept between two flushes; past that a refused host waits for its next report
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: Dict[str, int] = {}
+        self._refusals: Dict[str, refusals.Refusal] = {}
 
     def add(self, code: str) -> None:
         with self._lock:
             self._pending[code] = self._pending.get(code, 0) + 1
 
+    def refused(self, refusal: refusals.Refusal) -> None:
+        """Keep the latest refused report of a host until the next flush."""
+        with self._lock:
+            if refusal.host_id in self._refusals or len(self._refusals) < self.MAX_HOSTS:
+                self._refusals[refusal.host_id] = refusal
+
     def flush(self, engine: Engine) -> None:
         """Write what was counted since the last flush (kept for the next one if the database fails)."""
         with self._lock:
             pending, self._pending = self._pending, {}
-        if not pending:
+            refused, self._refusals = self._refusals, {}
+        if not pending and not refused:
             return
         try:
             with write_transaction(engine) as conn:
                 for code, amount in sorted(pending.items()):
                     bump(conn, f'footprint_rejected_total{{reason="{code}"}}', amount)
+                refusals.record(conn, refused.values())
         except OperationalError:  # the database is what failed: keep the counts for the next flush
             log.warning("could not write the rejected-request counts; kept for the next flush")
             with self._lock:
                 for code, amount in pending.items():
                     self._pending[code] = self._pending.get(code, 0) + amount
+                for host_id, refusal in refused.items():
+                    self._refusals.setdefault(host_id, refusal)
 
 
 def count_rejection(scope, code: str) -> None:

@@ -10,8 +10,18 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import Engine
 
 from server import totals
-from server.api.deps import MAX_DAYS, MAX_ROWS, Admin, HostRef, admin, current_time, get_engine
+from server.api.deps import (
+    MAX_DAYS,
+    MAX_ROWS,
+    Admin,
+    HostRef,
+    admin,
+    current_time,
+    get_engine,
+    refusals_written,
+)
 from server.api.errors import ApiError, error_responses
+from server.schemas import HostDetail
 from server.store import classify, queries
 
 # authentication first, for every route: no filter or body is looked at for a caller without a token
@@ -79,7 +89,7 @@ def foreign_hosts(
         return {"hosts": totals.foreign_hosts(conn, f, limit, sort), "filters": totals.describe(f)}
 
 
-@router.get("/hosts/{host_id}/classified")
+@router.get("/hosts/{host_id}/classified", response_model=HostDetail, dependencies=[Depends(refusals_written)])
 def host_classified(host_id: str = HostRef, engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
     with engine.connect() as conn:
         host = queries.get_host(conn, host_id)

@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence
 from sqlalchemy import Connection, and_, func, or_, select
 
 from agent.contract import KINDS
+from server.store import refusals
 from server.store.db import as_utc, utcnow
 from server.store.tables import (
     host_disks,
@@ -30,6 +31,7 @@ HOST_COLUMNS = (
     "last_seen",
     "software_count",
 )
+REFUSAL_COLUMNS = ("last_report_at", *refusals.COLUMNS)
 
 
 def parse_tag_filters(tags: Sequence[str]) -> List[tuple]:
@@ -94,7 +96,7 @@ def list_hosts(
     kind: Optional[str] = None,
 ) -> List[dict]:
     query = (
-        select(*(hosts.c[c] for c in HOST_COLUMNS))
+        select(*(hosts.c[c] for c in HOST_COLUMNS + REFUSAL_COLUMNS))
         .where(*host_filters(os, tags, not_seen_days, kind))
         .order_by(hosts.c.hostname, hosts.c.id)
         .limit(limit)
@@ -104,6 +106,9 @@ def list_hosts(
     tags_by_host = _tags(conn, [r["id"] for r in rows])
     for row in rows:
         row["last_seen"] = as_utc(row["last_seen"])
+        row["last_refusal"] = refusals.last_refusal(row)
+        for column in refusals.COLUMNS:
+            del row[column]
         row["tags"] = tags_by_host.get(row["id"], {})
     return rows
 
@@ -148,6 +153,9 @@ def get_host(conn: Connection, ref: str, events: int = 50) -> Optional[dict]:
         return None
     host = {k: (as_utc(v) if k in _TIMES else v) for k, v in row._mapping.items()}
     host.pop("revoked")
+    host["last_refusal"] = refusals.last_refusal(host)
+    for column in refusals.COLUMNS:
+        del host[column]
     host["tags"] = _tags(conn, [host_id]).get(host_id, {})
     host["interfaces"] = _rows(conn, host_interfaces, host_id, ("name", "mac", "addresses"))
     host["disks"] = _rows(conn, host_disks, host_id, ("device", "mount", "fstype", "size_bytes"))
@@ -156,7 +164,7 @@ def get_host(conn: Connection, ref: str, events: int = 50) -> Optional[dict]:
     return host
 
 
-_TIMES = ("boot_time", "first_seen", "last_seen", "last_report_at", "collected_at")
+_TIMES = ("boot_time", "first_seen", "last_seen", "last_report_at", "collected_at", "refused_at")
 
 
 def _rows(conn: Connection, table, host_id: str, columns: Sequence[str]) -> List[dict]:

@@ -35,6 +35,7 @@ NAMING = {
 metadata = MetaData(naming_convention=NAMING)
 
 HOST_ID_LENGTH = 128
+REFUSAL_DETAIL_LENGTH = 1024
 EVENT_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
 
 
@@ -100,6 +101,11 @@ hosts = Table(
     Column("inventory_hash", String(64)),
     Column("software_count", Integer, nullable=False, server_default="0"),
     Column("revoked", Boolean, nullable=False, server_default=false()),
+    # the last report refused from this host (server/store/refusals.py): kept after a later accepted one
+    _ts("refused_at"),
+    Column("refused_status", Integer),
+    Column("refused_error", String(32)),
+    Column("refused_detail", String(REFUSAL_DETAIL_LENGTH)),
     Index(None, "last_seen"),
     Index(None, "os_family", "os_distro_id"),
     Index(None, "hostname"),

@@ -35,6 +35,26 @@ class ForeignSort(str, Enum):
     hostname = "hostname"
 
 
+REFUSAL_CELLS = ["status", "refused_at", "refused_status", "refused_error", "refused_detail"]
+
+
+def _refusal_cells(refusal: Optional[dict], table: bool) -> dict:
+    """The host's last refused report as CSV columns, or a `refused` marker while no report was applied since."""
+    status = "refused" if refusal and refusal["current"] else ""
+    if table or not refusal:
+        return {"status": status}
+    return {"status": status, "refused_at": refusal["at"], "refused_status": refusal["status"],
+            "refused_error": refusal["error"], "refused_detail": refusal["detail"]}
+
+
+def _refusal_line(refusal: Optional[dict]) -> Optional[str]:
+    """`footprint host`: "last report refused: …", the reason naming the field."""
+    if not refusal:
+        return None
+    line = f"{_when(refusal['at'])} UTC, {refusal['status']} {refusal['error']}: {refusal['detail']}"
+    return line if refusal["current"] else f"{line} (a later report was applied)"
+
+
 def _when(value: Optional[str]) -> str:
     """RFC 3339 from the API → `2026-11-23 11:20` for an 80-column table."""
     return value[:16].replace("T", " ") if value else ""
@@ -82,10 +102,15 @@ def hosts(
             "last_seen": _when(h["last_seen"]),
             "items": h["software_count"],
             "tags": ",".join(f"{k}={v}" for k, v in sorted(h["tags"].items())),
+            **_refusal_cells(h.get("last_refusal"), table),
         }
         for h in data["hosts"]
     ]
     columns = ["id", "hostname", "os", "last_seen", "items", "tags"]
+    if not table:
+        columns += REFUSAL_CELLS
+    elif any(h.get("last_refusal") and h["last_refusal"]["current"] for h in data["hosts"]):
+        columns.append("status")
     if any(h.get("kind", "computer") != "computer" for h in data["hosts"]):  # a fleet with phones says which
         columns.insert(2, "kind")
     typer.echo(render(data, rows, columns, output))
@@ -185,6 +210,9 @@ def host(
                         "country", "license", "rule", "alternatives"]
     if output == OutputFormat.table:
         facts = render(data, _fact_rows(data), ["fact", "value"], output)
+        refused = _refusal_line(data.get("last_refusal"))
+        if refused:  # in full, not cut to the table's width: the detail names the field
+            facts += f"\n\nlast report refused: {refused}"
         items = render(data, items_rows, ["name", "version", "status", "product_name", "alternatives"], output)
         typer.echo(f"{facts}\n\nsoftware ({len(data['software'])}):\n{items}")
         rules = {(i["product_name"] or i["vendor_name"], i["rule"]) for i in data["software"] if i["rule"]}

@@ -144,3 +144,23 @@ def test_hosts_reenroll_prints_a_one_time_secret_for_that_host(fleet, api_env, c
     assert client.post("/api/v1/enroll", json=body).status_code == 201
     assert client.post("/api/v1/enroll", json=body).status_code == 401
     assert "not_found" in _run(["hosts", "reenroll", "no-such-host"], api_env, code=2)
+
+
+def test_a_refused_report_shows_in_hosts_and_host(fleet, api_env, app, client, make_report):
+    host = fleet["windows"]
+    report = make_report(host, os="windows")
+    del report["software"][2]["name"]  # an older agent's Uninstall entry without DisplayName
+    assert client.post("/api/v1/reports", json=report, headers=host.headers).status_code == 422
+    app.state.rejections.flush(app.state.engine)  # the test's collector process; `hosts` runs on another
+    table = _run(["hosts"], api_env)
+    marked = [line.split()[1] for line in table.splitlines() if line.rstrip().endswith("refused")]
+    assert marked == ["office-win"] and all(len(line) <= 80 for line in table.splitlines())
+    rows = {r["hostname"]: r for r in csv.DictReader(io.StringIO(_run(["hosts", "-o", "csv"], api_env)))}
+    assert rows["office-win"]["status"] == "refused" and rows["office-win"]["refused_status"] == "422"
+    assert "software[2].name: Field required" in rows["office-win"]["refused_detail"]
+    assert rows["ws-debian"]["status"] == "" and rows["ws-debian"]["refused_at"] == ""
+    listed = json.loads(_run(["hosts", "-o", "json"], api_env))["hosts"]
+    assert next(h for h in listed if h["hostname"] == "office-win")["last_refusal"]["error"] == "invalid_report"
+    shown = _run(["host", "office-win"], api_env)
+    assert "last report refused: " in shown and "422 invalid_report: software[2].name: Field required" in shown
+    assert "last report refused" not in _run(["host", "ws-debian"], api_env)
