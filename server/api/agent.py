@@ -73,19 +73,22 @@ def _own_host(claimed: str, key_host: str) -> None:
 
 
 @router.post("/checkin", response_model=CheckinResponse)
-def checkin(
+async def checkin(
     body: CheckinRequest,
     key: str = Depends(bearer),
     engine: Engine = Depends(get_engine),
     settings: Settings = Depends(get_settings),
 ) -> CheckinResponse:
-    """Cheap liveness: only last-seen changes, unless the inventory hash differs."""
+    """Cheap liveness: only last-seen changes, unless the inventory hash differs.
+
+    The commonest call of all: one hand-off to the thread pool for its statements (a plain `def` endpoint
+    would take a second one to serialise the answer)."""
     try:
-        full = ingest.checkin(
-            engine, hash_secret(key), body.host_id, body.inventory_hash, body.agent_version
+        full = await run_in_threadpool(
+            ingest.checkin, engine, hash_secret(key), body.host_id, body.inventory_hash, body.agent_version
         )
     except ingest.HostGone:
-        _own_host(body.host_id, host_of_key(key, engine))  # 401 for a dead key, else 403
+        _own_host(body.host_id, await run_in_threadpool(host_of_key, key, engine))  # 401 for a dead key, else 403
         raise ApiError(401, "unauthorized", "the host was removed") from None
     return CheckinResponse(full_report=full, next_checkin_seconds=settings.next_checkin_seconds())
 

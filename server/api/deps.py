@@ -25,15 +25,19 @@ HOST_REF_LENGTH = 255  # a host id (128), id prefix or hostname (255)
 HostRef = Path(min_length=1, max_length=HOST_REF_LENGTH, description="host id, unique id prefix or hostname")
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the thread pool, a
+# hand-off per dependency per request that cost more than the check-in's own statements (bench/checkin_cpu.py).
+
+
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
-def current_time(request: Request) -> datetime:
+async def current_time(request: Request) -> datetime:
     """Now, by the app's clock: the wall clock, unless a test set another."""
     return request.app.state.clock()
 
@@ -47,7 +51,12 @@ def refusals_written(request: Request) -> None:
 BEARER = HTTPBearer(auto_error=False, description="a host key (fph_), enrollment-free; or an admin token (fpa_)")
 
 
-def bearer(request: Request, _: Optional[HTTPAuthorizationCredentials] = Depends(BEARER)) -> str:
+async def bearer(request: Request, _: Optional[HTTPAuthorizationCredentials] = Depends(BEARER)) -> str:
+    return bearer_of(request)
+
+
+def bearer_of(request: Request) -> str:
+    """The bearer credential of the request; 401 with the challenge when there is none."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         raise ApiError(
@@ -77,7 +86,7 @@ def admin(token: str = Depends(bearer), engine: Engine = Depends(get_engine)) ->
     return Admin(row.id, row.read_only)
 
 
-def writing_admin(who: Admin = Depends(admin)) -> Admin:
+async def writing_admin(who: Admin = Depends(admin)) -> Admin:
     if who.read_only:
         raise ApiError(403, "read_only", "this admin token is read-only")
     return who

@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.api.deps import BEARER, admin, bearer, get_engine, get_settings
+from server.api.deps import BEARER, admin, bearer_of, get_engine, get_settings
 from server.api.errors import error_responses
 from server.settings import Settings
 from server.store.db import ping
@@ -85,7 +85,7 @@ def metrics_reader(request: Request, engine: Engine = Depends(get_engine),
                    _: Optional[HTTPAuthorizationCredentials] = Depends(BEARER)) -> None:
     """An admin token (read-only will do), unless `serve --metrics-public`: the figures describe the fleet."""
     if not settings.metrics_public:
-        admin(bearer(request), engine)
+        admin(bearer_of(request), engine)
 
 
 @router.get("/metrics", response_class=PlainTextResponse, dependencies=[Depends(metrics_reader)],

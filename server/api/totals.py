@@ -30,7 +30,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["totals"], dependencies=[Depend
 EXPORT_BATCH = 2000  # rows per chunk of the streamed export
 
 
-def host_filter(
+async def host_filter(
     tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
     os: Optional[str] = Query(None, max_length=64, description="OS family, distribution id or name"),
     kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
