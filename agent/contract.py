@@ -18,7 +18,11 @@ SCHEMA = "footprint.report/1"
 # within SOURCE_PATTERN (the collector accepts any name of that shape).
 # A phone's apps (android, ios) are read from the workstation it is attached to (agent/phones/).
 PHONE_SOURCES = ("android", "ios")
-SOURCES = ("deb", "rpm", "snap", "flatpak", "windows", "msix", "macos-app", "pkgutil", "homebrew") + PHONE_SOURCES
+# Extensions run inside a browser or IDE, per user and profile (docs/report-format.md, "Extensions").
+EXTENSION_SOURCES = ("browser-extension", "ide-extension")
+INSTALL_SOURCES = ("store", "policy", "sideloaded", "unpacked", "bundled")
+SOURCES = ("deb", "rpm", "snap", "flatpak", "windows", "msix", "macos-app", "pkgutil", "homebrew") + PHONE_SOURCES \
+    + EXTENSION_SOURCES
 # What a host is (host.kind): a report without it is from a computer.
 KINDS = ("computer", "phone", "tablet")
 DEFAULT_KIND = "computer"
@@ -269,6 +273,10 @@ SOFTWARE_ITEM = Record({
     "version_code": Text(SHORT),
     "app_type": Text(16, choices=("system", "user")),
     "installer": Text(NAME),
+    # Extensions (browser-extension, ide-extension): the browser or IDE, its profile, and how it was installed.
+    "application": Text(NAME),
+    "profile": Text(NAME),
+    "install_source": Text(16, choices=INSTALL_SOURCES),
 }, required=("name", "source"))
 
 AGENT = Record({

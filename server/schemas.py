@@ -158,6 +158,9 @@ class SoftwareItem(_Model):
     version_code: Optional[Short] = None  # Android versionCode, iOS CFBundleVersion
     app_type: Optional[Literal["system", "user"]] = None
     installer: Optional[Name] = None  # com.android.vending, com.huawei.appmarket
+    application: Optional[Name] = None  # an extension's browser or IDE: "Google Chrome", "Cursor"
+    profile: Optional[Name] = None  # the browser profile: "Default", "Profile 1", Firefox's profile name
+    install_source: Optional[Literal[c.INSTALL_SOURCES]] = None
 
 
 class AgentInfo(_Model):

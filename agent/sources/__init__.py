@@ -16,6 +16,11 @@ from typing import List, Tuple
 from agent.sources.base import Source, SourceError
 
 HOMEBREW = "agent.sources.homebrew:HomebrewSource"
+# Per-user browser and IDE extensions: the same modules on every platform, each knowing its paths.
+EXTENSIONS = [
+    "agent.sources.browser_extensions:BrowserExtensionSource",
+    "agent.sources.ide_extensions:IdeExtensionSource",
+]
 SOURCES = {
     "linux": [
         "agent.sources.linux.dpkg:DpkgSource",
@@ -30,6 +35,8 @@ SOURCES = {
         HOMEBREW,
     ],
 }
+for _specs in SOURCES.values():
+    _specs.extend(EXTENSIONS)
 # Homebrew on Linux ("Linuxbrew") lives here; only then is the module worth loading.
 LINUXBREW_PREFIX = "home/linuxbrew/.linuxbrew"
 
@@ -39,7 +46,7 @@ def source_specs(root: str = "/", platform: str = sys.platform) -> List[str]:
     key = "linux" if platform.startswith("linux") else platform
     specs = list(SOURCES.get(key, []))
     if key == "linux" and os.path.isdir(os.path.join(root, LINUXBREW_PREFIX)):
-        specs.append(HOMEBREW)
+        specs.insert(len(specs) - len(EXTENSIONS), HOMEBREW)
     return specs
 
 

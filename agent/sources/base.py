@@ -26,6 +26,9 @@ class SoftwareItem:
         "location",
         "extra",
         "provenance",
+        "application",
+        "profile",
+        "install_source",
     )
 
     def __init__(
@@ -42,6 +45,9 @@ class SoftwareItem:
         location: Optional[str] = None,
         extra: Optional[Dict[str, str]] = None,
         provenance: Optional[Dict[str, str]] = None,
+        application: Optional[str] = None,
+        profile: Optional[str] = None,
+        install_source: Optional[str] = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -55,6 +61,9 @@ class SoftwareItem:
         self.location = location
         self.extra = extra if extra is not None else {}
         self.provenance = provenance if provenance is not None else {}
+        self.application = application  # an extension's browser or IDE
+        self.profile = profile
+        self.install_source = install_source
 
     def to_dict(self) -> dict:
         """Report form: fields that are unknown are left out, not sent as null."""

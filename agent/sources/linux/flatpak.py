@@ -6,6 +6,7 @@ import os
 from typing import Iterator, List, Optional, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult, rfc3339
+from agent.sources.user_homes import user_homes
 
 SYSTEM_DIR = "var/lib/flatpak"
 USER_DIR = ".local/share/flatpak"
@@ -24,10 +25,10 @@ class FlatpakSource(Source):
         system = os.path.join(self.root, SYSTEM_DIR)
         if os.path.isdir(system):
             found.append((system, None))
-        for user, home in _homes(self.root):
-            directory = os.path.join(home, USER_DIR)
+        for home in user_homes(self.root, "linux"):
+            directory = os.path.join(home.path, USER_DIR)
             if os.path.isdir(directory):
-                found.append((directory, user))
+                found.append((directory, home.user))
         return found
 
     def available(self) -> bool:
@@ -43,27 +44,6 @@ class FlatpakSource(Source):
                     message = f"cannot read deployment: {err.strerror}"
                     result.errors.append(SourceError(self.name, message, ref_dir))
         return result
-
-
-def _homes(root: str) -> List[Tuple[str, str]]:
-    """(user, home under root) from the root's /etc/passwd, plus /home/* directories it does not list."""
-    homes = {}
-    try:
-        with open(
-            os.path.join(root, "etc", "passwd"), encoding="utf-8", errors="replace"
-        ) as passwd:
-            for line in passwd:
-                fields = line.rstrip("\n").split(":")
-                if len(fields) >= 6 and fields[5].startswith("/") and fields[5] != "/":
-                    homes.setdefault(os.path.join(root, fields[5].lstrip("/")), fields[0])
-    except OSError:
-        pass
-    try:
-        for entry in sorted(os.listdir(os.path.join(root, "home"))):
-            homes.setdefault(os.path.join(root, "home", entry), entry)
-    except OSError:
-        pass
-    return [(user, home) for home, user in homes.items()]
 
 
 def _deployed_refs(directory: str, errors: List[SourceError]) -> Iterator[Tuple[str, str, str]]:

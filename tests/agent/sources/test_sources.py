@@ -19,13 +19,15 @@ def test_nothing_present_means_no_sources_and_no_errors(tmp_path):
 def test_homebrew_only_where_linuxbrew_exists(make_root):
     assert not any("homebrew" in spec for spec in source_specs("/nonexistent", "linux"))
     root = make_root({LINUXBREW_PREFIX + "/bin/.keep": ""})
-    assert source_specs(str(root), "linux")[-1] == "agent.sources.homebrew:HomebrewSource"
+    assert source_specs(str(root), "linux")[-3] == "agent.sources.homebrew:HomebrewSource"
 
 
 def test_windows_and_macos_modules_are_named_not_imported_on_listing():
     assert source_specs("/", "win32") == [
         "agent.sources.windows.uninstall:UninstallSource",
         "agent.sources.windows.msix:MsixSource",
+        "agent.sources.browser_extensions:BrowserExtensionSource",
+        "agent.sources.ide_extensions:IdeExtensionSource",
     ]
     assert "agent.sources.macos.pkgutil:PkgutilSource" in source_specs("/", "darwin")
 

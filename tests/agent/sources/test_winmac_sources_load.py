@@ -13,5 +13,6 @@ def test_sources_load_and_say_not_available_on_an_empty_root(platform, tmp_path)
     assert specs
     for spec in specs:
         source = load_source(spec, str(tmp_path))
-        assert source.name in ("windows", "msix", "macos-app", "pkgutil", "homebrew")
+        assert source.name in ("windows", "msix", "macos-app", "pkgutil", "homebrew", "browser-extension",
+                               "ide-extension")
         assert source.available() is False, spec
