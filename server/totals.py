@@ -37,6 +37,8 @@ from server.store.tables import (
 GROUPS = tuple(GROUP_COLUMNS)
 FOREIGN = ("foreign-proprietary", "foreign-open-source")
 UNRESOLVED_FOREIGN = "(foreign, not resolved)"  # by-country row of foreign software whose country is unknown
+# Browser and IDE extensions are counted apart from programs: left out of the headline figures unless asked for.
+EXTENSIONS = ("exclude", "include", "only")
 STALE_DAYS_ENV = "FOOTPRINT_STALE_DAYS"
 DEFAULT_STALE_DAYS = 30
 
@@ -82,6 +84,11 @@ def _share(part: int, whole: int) -> float:
 
 def _class_info(conn: Connection) -> Dict[int, dict]:
     return {row["id"]: dict(row) for row in conn.execute(select(classes)).mappings()}
+
+
+def _kept(c: dict, extensions: str) -> bool:
+    """Whether a class is counted under `--extensions exclude|include|only`."""
+    return extensions == "include" or bool(c["extension"]) == (extensions == "only")
 
 
 def class_counts(conn: Connection, f: HostFilter) -> Dict[int, Tuple[int, int]]:
@@ -152,7 +159,7 @@ def _rollup(counts: Dict[int, Tuple[int, int]], info: Dict[int, dict], key: str,
     out: Dict[str, Dict[str, int]] = defaultdict(lambda: dict.fromkeys(GROUPS, 0))
     for class_id, (installs, _) in counts.items():
         c = info[class_id]
-        if c["os_component"] or c["grp"] not in groups:
+        if c["os_component"] or c["extension"] or c["grp"] not in groups:
             continue
         out[c[key] or ""][c["grp"]] += installs
     return out
@@ -183,8 +190,23 @@ def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
     result["top_foreign_products"] = products(conn, f, statuses=FOREIGN, counts=counts, info=info,
                                               with_versions=False)[:top]
     result["operating_systems"] = operating_systems(conn, f)
+    result["extensions"] = _extensions_summary(conn, f, counts, info, top)
     result["filters"] = describe(f)
     return result
+
+
+def _extensions_summary(conn: Connection, f: HostFilter, counts, info, top: int) -> dict:
+    """Browser and IDE extensions, apart from the program figures: installs by status and the top foreign ones."""
+    by_group = dict.fromkeys(GROUPS, 0)
+    for class_id, (installs, _) in counts.items():
+        if info[class_id]["extension"]:
+            by_group[info[class_id]["grp"] if info[class_id]["grp"] in by_group else "unknown"] += installs
+    total = sum(by_group.values())
+    return {"installs": total,
+            "installs_by_status": [{"status": g, "installs": n, "share": _share(n, total)}
+                                   for g, n in by_group.items()],
+            "top_foreign": products(conn, f, statuses=FOREIGN, counts=counts, info=info, with_versions=False,
+                                    extensions="only")[:top]}
 
 
 def describe(f: HostFilter) -> dict:
@@ -214,10 +236,12 @@ def operating_systems(conn: Connection, f: HostFilter) -> List[dict]:
     return sorted(merged.values(), key=lambda r: -r["hosts"])
 
 
-def vendors(conn: Connection, f: HostFilter, foreign_only: bool = False, counts=None, info=None) -> List[dict]:
+def vendors(conn: Connection, f: HostFilter, foreign_only: bool = False, counts=None, info=None,
+            extensions: str = "exclude") -> List[dict]:
     """Installs and hosts per vendor of classified installs; a host with two products of one vendor counts once."""
     counts = class_counts(conn, f) if counts is None else counts
     info = _class_info(conn) if info is None else info
+    counts = {class_id: n for class_id, n in counts.items() if _kept(info[class_id], extensions)}
     rows: Dict[str, dict] = {}
     for class_id, (installs, _) in counts.items():
         c = info[class_id]
@@ -251,7 +275,7 @@ def _vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[in
 
 def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), category: Optional[str] = None,
              country: Optional[str] = None, counts=None, info=None, with_versions: bool = True,
-             alternatives=None) -> List[dict]:
+             alternatives=None, extensions: str = "exclude") -> List[dict]:
     """Installs, hosts, versions in use and the catalog's alternatives per product (vendor-only matches apart).
 
     Classified installs only: an unknown one (no vendor, or a vendor whose country is not known) is in
@@ -262,6 +286,8 @@ def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), cate
     for class_id, (installs, n_hosts) in counts.items():
         c = info[class_id]
         if c["os_component"] or c["grp"] == "unknown":  # unknown, vendor known or not: the curation queue's
+            continue
+        if not _kept(c, extensions):
             continue
         if statuses and c["grp"] not in statuses and c["status"] not in statuses:
             continue
@@ -327,7 +353,8 @@ def host_items(conn: Connection, host_id: str, alternatives=None) -> List[dict]:
     """`footprint host ID`: each installed item with its classification, the rule that matched and alternatives."""
     t = software_titles.c
     query = (
-        select(t.name, t.version, t.source, t.publisher, host_software.c.username, classes.c.vendor_name,
+        select(t.name, t.version, t.source, t.publisher, host_software.c.username, host_software.c.application,
+               host_software.c.profile, classes.c.vendor_name,
                classes.c.product, classes.c.product_name, classes.c.category, classes.c.country,
                classes.c.status, classes.c.license, classes.c.grp, classes.c.register, classes.c.os_component,
                title_classes.c.rule)
@@ -413,7 +440,7 @@ def _unknown_versions(conn: Connection, f: HostFilter, keys: List[str]) -> Dict[
             .join(title_classes, title_classes.c.title_id == t.id)
             .join(classes, classes.c.id == title_classes.c.class_id)
             .where(t.name_key.in_(keys[start:start + 500]), classes.c.grp == "unknown",
-                   classes.c.os_component.is_(False), on_current)
+                   classes.c.os_component.is_(False), classes.c.extension.is_(False), on_current)
             .group_by(t.name_key)
         )
         found.update(conn.execute(query).all())
@@ -437,7 +464,7 @@ def _export_query(f: HostFilter, empty_as_null: bool = False):
         .select_from(host_classes)
         .join(hosts, hosts.c.id == host_classes.c.host_id)
         .join(classes, classes.c.id == host_classes.c.class_id)
-        .where(f.current(), classes.c.os_component.is_(False))
+        .where(f.current(), classes.c.os_component.is_(False), classes.c.extension.is_(False))
         .order_by(hosts.c.hostname, hosts.c.id, classes.c.vendor_name, classes.c.product_name)
     )
 
@@ -534,7 +561,7 @@ def trend(conn: Connection, f: HostFilter, since: Optional[date] = None, by: str
                         running["product"] += d_installs
                         running["product_hosts"] += d_hosts
                     continue
-                if c["os_component"]:
+                if c["os_component"] or c["extension"]:
                     continue
                 running["installs"] += d_installs
                 if c["grp"] in FOREIGN:

@@ -49,7 +49,7 @@ def user_homes(root: str, platform: str = sys.platform) -> List[Home]:
     else:
         found = {}
         users = os.path.join(root, "Users")
-        for entry in _entries(users):
+        for entry in listdir(users):
             if entry.lower() not in NOT_HOMES and not entry.startswith("."):
                 found.setdefault(os.path.join(users, entry), entry)
     return [Home(user, path) for path, user in found.items() if os.path.isdir(path)]
@@ -66,20 +66,18 @@ def _passwd_homes(root: str) -> dict:
                     homes.setdefault(os.path.join(root, fields[5].lstrip("/")), fields[0])
     except OSError:
         pass
-    for entry in _entries(os.path.join(root, "home")):
+    for entry in listdir(os.path.join(root, "home")):
         homes.setdefault(os.path.join(root, "home", entry), entry)
     return homes
 
 
-def _entries(path: str) -> List[str]:
+def listdir(path: str) -> List[str]:
     """A folder's entries, sorted; none when it cannot be listed."""
     try:
         return sorted(os.listdir(path))
     except OSError:
         return []
 
-
-listdir = _entries
 
 
 def text(value: object) -> Optional[str]:

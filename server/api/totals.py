@@ -28,6 +28,8 @@ from server.store import classify, queries
 router = APIRouter(prefix="/api/v1/admin", tags=["totals"], dependencies=[Depends(admin)],
                    responses=error_responses(400, 401, 404, 422, 500, 503))
 EXPORT_BATCH = 2000  # rows per chunk of the streamed export
+ExtensionsQuery = Query("exclude", pattern="^(exclude|include|only)$",
+                        description="browser and IDE extensions: left out (default), counted with programs, or alone")
 
 
 async def host_filter(
@@ -55,10 +57,11 @@ def summary(f: totals.HostFilter = Depends(host_filter), top: int = Query(10, ge
 
 
 @router.get("/vendors")
-def vendors(f: totals.HostFilter = Depends(host_filter), foreign: bool = False,
+def vendors(f: totals.HostFilter = Depends(host_filter), foreign: bool = False, extensions: str = ExtensionsQuery,
             engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
     with engine.connect() as conn:
-        return {"vendors": totals.vendors(conn, f, foreign_only=foreign), "filters": totals.describe(f)}
+        rows = totals.vendors(conn, f, foreign_only=foreign, extensions=extensions)
+    return {"vendors": rows, "filters": totals.describe(f)}
 
 
 @router.get("/products")
@@ -67,13 +70,14 @@ def products(
     status: List[str] = Query([], description="domestic, foreign, foreign-proprietary, foreign-open-source"),
     category: Optional[str] = Query(None, max_length=64),
     country: Optional[str] = Query(None, min_length=2, max_length=2),
+    extensions: str = ExtensionsQuery,
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(admin),
 ) -> dict:
     statuses = tuple(s for s in status if s != "foreign") + (totals.FOREIGN if "foreign" in status else ())
     with engine.connect() as conn:
         rows = totals.products(conn, f, statuses, category, country,
-                               alternatives=classify.alternatives_lookup(engine))
+                               alternatives=classify.alternatives_lookup(engine), extensions=extensions)
     return {"products": rows, "filters": totals.describe(f)}
 
 

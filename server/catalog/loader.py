@@ -27,6 +27,11 @@ _TEAM_ID = re.compile(r"[A-Z0-9]{10}")
 _MSIX_PUBLISHER_ID = re.compile(r"[a-z0-9]{13}")
 _LEADING_WILDCARD = re.compile(r"[(^?:]*(?:\.|\\[wWsSd]|\[[^\]]*\])[*+]")
 _ESCAPE = re.compile(r"\\.")
+# A Chrome Web Store / Edge Add-ons id (32 letters a-p) or a Firefox add-on id (an e-mail-like id or a {GUID}).
+_BROWSER_EXTENSION_ID = re.compile(r"[a-p]{32}|[^\s@]+@[^\s@]+|\{[0-9a-fA-F-]{36}\}")
+# A VS Code extension id ("publisher.name", a trailing ".*" for every extension of a publisher) or a JetBrains
+# plugin id ("com.github.copilot").
+_IDE_EXTENSION_ID = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*(\.\*)?")
 _BUNDLE_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9_-]+)+(?:\.\*)?")
 _SIGNING_KEY = re.compile(r"[0-9a-f]{16}")
 _SITE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
@@ -408,6 +413,10 @@ def _check_rules(key: str, rules: list[str], name: str, label: str, problems: li
             problems.append(Problem(name, label, f"match.msi_upgrade_code {rule!r} is not an uppercase {{GUID}}"))
         elif key == "bundle_id" and not _BUNDLE_ID.fullmatch(rule):
             problems.append(Problem(name, label, f"match.bundle_id {rule!r} is not a reverse-DNS bundle id"))
+        elif key == "browser_extension" and not _BROWSER_EXTENSION_ID.fullmatch(rule):
+            problems.append(Problem(name, label, f"match.browser_extension {rule!r} is not a store or add-on id"))
+        elif key == "ide_extension" and not _IDE_EXTENSION_ID.fullmatch(rule.lower()):
+            problems.append(Problem(name, label, f"match.ide_extension {rule!r} is not publisher.name or a plugin id"))
         elif key in ("deb", "rpm", "snap", "homebrew", "os_id") and rule != rule.strip():
             problems.append(Problem(name, label, f"match.{key} {rule!r} has surrounding spaces"))
 
@@ -472,7 +481,8 @@ def _check_references(catalog: Catalog) -> None:
     exact = (
         (p, key, rule.lower() if key != "msi_upgrade_code" else rule)
         for p in products.values()
-        for key in ("msix", "msi_upgrade_code", "bundle_id", "flatpak", "snap", "deb", "rpm", "homebrew", "os_id")
+        for key in ("msix", "msi_upgrade_code", "bundle_id", "flatpak", "snap", "deb", "rpm", "homebrew", "os_id",
+                    "browser_extension", "ide_extension")
         for rule in p.match.get(key, [])
     )
     _check_unique(catalog, ((p, f"match.{key}", rule) for p, key, rule in exact), "product")

@@ -21,7 +21,11 @@ from server.catalog.normalize import normalize, normalize_publisher
 _EXACT_BY_SOURCE = {
     "deb": ("deb",), "rpm": ("rpm",), "snap": ("snap",), "flatpak": ("flatpak",), "homebrew": ("homebrew",),
     "msix": ("msix",), "macos-app": ("bundle_id",), "pkgutil": ("bundle_id",), "os": ("os_id",),
+    "browser-extension": ("browser_extension",), "ide-extension": ("ide_extension",),
 }
+# Extensions are named by their authors ("Zoom", "Translate"): only their store ids and publishers identify them,
+# never the program name patterns.
+_EXTENSION_SOURCES = ("browser-extension", "ide-extension")
 # Sources whose names are display names ("Google Chrome"), matched by the `windows` patterns as on Windows.
 _DISPLAY_NAME_SOURCES = {"windows", "msi", "", "macos-app"}
 _PACKAGE_SOURCES = ("deb", "rpm")
@@ -151,7 +155,7 @@ class CatalogIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.exact: dict[tuple[str, str], str] = {}
-        self.bundle_prefixes: list[tuple[str, str]] = []
+        self.prefixes: dict[str, list[tuple[str, str]]] = {}  # bundle ids and IDE extension ids ending in ".*"
         self.windows = _PatternSet()
         self.names = _PatternSet()
         self.os = _PatternSet()
@@ -184,7 +188,8 @@ class CatalogIndex:
             self.repositories += [(_Pattern(p, vendor.id), vendor.id) for p in vendor.repositories]
             self.shipped += [(catalog.package_names[n], n, vendor.distribution) for n in vendor.package_names
                              if n in catalog.package_names]
-        self.bundle_prefixes.sort(key=lambda pair: -len(pair[0]))
+        for found in self.prefixes.values():
+            found.sort(key=lambda pair: -len(pair[0]))
 
     def _add_product(self, product_id: str, match: dict[str, list[str]]) -> None:
         for key, rules in match.items():
@@ -197,8 +202,8 @@ class CatalogIndex:
                     self.os.add(rule, product_id)
                 elif key == "macos":
                     self.macos.add(rule, product_id)
-                elif key == "bundle_id" and rule.endswith(".*"):
-                    self.bundle_prefixes.append((rule[:-1].lower(), product_id))
+                elif key in ("bundle_id", "ide_extension") and rule.endswith(".*"):
+                    self.prefixes.setdefault(key, []).append((rule[:-1].lower(), product_id))
                 else:
                     value = rule.upper() if key == "msi_upgrade_code" else rule.lower()
                     self.exact.setdefault((key, value), product_id)
@@ -294,10 +299,9 @@ class CatalogIndex:
                 product = self.exact.get((key, value.lower()))
                 if product:
                     return self._product_match(product, f"{source}:{field_name}={value}", "exact")
-                if key == "bundle_id":
-                    for prefix, product in self.bundle_prefixes:
-                        if value.lower().startswith(prefix):
-                            return self._product_match(product, f"{source}:bundle_id={prefix}*", "exact")
+                for prefix, product in self.prefixes.get(key, ()):
+                    if value.lower().startswith(prefix):
+                        return self._product_match(product, f"{source}:{field_name}={prefix}*", "exact")
         return None
 
     @staticmethod
@@ -305,6 +309,8 @@ class CatalogIndex:
         if key == "msix":
             family = item.id or item.name
             return [("name", family.split("_", 1)[0])] + ([("name", item.name)] if item.id else [])
+        if key in ("browser_extension", "ide_extension"):
+            return [("id", item.id)] if item.id else []
         if key in ("bundle_id", "flatpak", "os_id"):
             return [(("id" if key != "bundle_id" else "bundle_id"), v) for v in (item.id, item.name) if v][:1]
         if key == "snap" or key == "homebrew":
@@ -314,7 +320,7 @@ class CatalogIndex:
     def _pattern(self, item: Item, archive: Optional[tuple[str, str]] = None) -> tuple[Optional[Match], str]:
         """(match, "") or (None, the product a name matched but the publisher or archive contradicts, if any)."""
         text = normalize(item.name)
-        if not text:
+        if not text or item.source in _EXTENSION_SOURCES:
             return None, ""
         if item.source == "os":
             sets = [("os", self.os)]

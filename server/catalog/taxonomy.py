@@ -20,6 +20,8 @@ CATEGORIES: dict[str, str] = {
     "erp-accounting": "ERP and accounting",
     "runtime-libraries": "Runtime and libraries",
     "drivers-hardware": "Drivers and hardware utilities",
+    "browser-extension": "Browser extension",
+    "ide-extension": "IDE extension",
     "other": "Other",
 }
 
@@ -39,6 +41,7 @@ COUNTRIES = frozenset(
 )
 
 # Keys of a product's [product.match] table: exact-id sources first, then patterns.
-EXACT_MATCH_KEYS = ("msix", "msi_upgrade_code", "bundle_id", "flatpak", "snap", "deb", "rpm", "homebrew")
+EXACT_MATCH_KEYS = ("msix", "msi_upgrade_code", "bundle_id", "flatpak", "snap", "deb", "rpm", "homebrew",
+                    "browser_extension", "ide_extension")
 PATTERN_MATCH_KEYS = ("windows", "names", "os", "macos")
 MATCH_KEYS = EXACT_MATCH_KEYS + PATTERN_MATCH_KEYS + ("os_id",)

@@ -44,6 +44,18 @@ class HostKind(str, Enum):
 
 
 KindOption = typer.Option(None, "--kind", help="Only computers, phones or tablets.")
+
+
+class Extensions(str, Enum):
+    """The `--extensions` choices: browser and IDE extensions left out, counted with programs, or alone."""
+
+    exclude = "exclude"
+    include = "include"
+    only = "only"
+
+
+ExtensionsOption = typer.Option(Extensions.exclude, "--extensions",
+                                help="Browser and IDE extensions: exclude (default), include or only.")
 SeenWithinOption = typer.Option(None, "--seen-within", min=1, help="Only hosts seen in the last DAYS days.")
 StaleDaysOption = typer.Option(None, "--stale-days", min=1,
                                help="Hosts silent this many days are stale, counted apart (default 30).")

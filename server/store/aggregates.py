@@ -108,10 +108,10 @@ def apply_changes(conn: Connection, host_id: str, changes: Changes, at: datetime
     totals.update(host_id=host_id, os_class_id=changes.os_class)
     ids = sorted(new)
     for start in range(0, len(ids), CHUNK):
-        query = select(classes.c.id, classes.c.grp, classes.c.os_component).where(
+        query = select(classes.c.id, classes.c.grp, classes.c.os_component, classes.c.extension).where(
             classes.c.id.in_(ids[start:start + CHUNK]))
-        for class_id, grp, os_component in conn.execute(query):
-            if not os_component:
+        for class_id, grp, os_component, extension in conn.execute(query):
+            if not os_component and not extension:  # extensions are counted apart from programs
                 totals["installs"] += new[class_id]
                 totals[GROUP_COLUMNS.get(grp, "unknown")] += new[class_id]
     old_totals = conn.execute(select(host_totals).where(host_totals.c.host_id == host_id)).mappings().first()
@@ -120,13 +120,14 @@ def apply_changes(conn: Connection, host_id: str, changes: Changes, at: datetime
 
 
 def unknown_links(host_id=None):
-    """host_software rows whose title is classified unknown (not an OS component), with the title's name_key."""
+    """host_software rows whose title is classified unknown (not an OS component nor an extension), with the
+    title's name_key."""
     query = (
         select(host_software.c.host_id, host_software.c.title_id, software_titles.c.name_key)
         .join(software_titles, software_titles.c.id == host_software.c.title_id)
         .join(title_classes, title_classes.c.title_id == host_software.c.title_id)
         .join(classes, classes.c.id == title_classes.c.class_id)
-        .where(classes.c.grp == "unknown", classes.c.os_component.is_(False))
+        .where(classes.c.grp == "unknown", classes.c.os_component.is_(False), classes.c.extension.is_(False))
     )
     return query if host_id is None else query.where(host_software.c.host_id == host_id)
 
@@ -246,7 +247,7 @@ def daily_from_events(conn: Connection, host_id: str | None = None, host_ids=Non
     ).subquery()
     query = (
         select(running.c.host_id, running.c.class_id, running.c.at, running.c.d, running.c.after,
-               classes.c.grp, classes.c.os_component)
+               classes.c.grp, classes.c.os_component, classes.c.extension)
         .join(classes, classes.c.id == running.c.class_id)
         .order_by(running.c.host_id, running.c.at)
     )
@@ -262,7 +263,7 @@ def daily_from_events(conn: Connection, host_id: str | None = None, host_ids=Non
             host, counts, state = row.host_id, defaultdict(int), _flags(None)
             flag_deltas[(day, "hosts")] += 1
             state["hosts"] = 1
-        if not row.os_component and row.grp.startswith("foreign"):
+        if not row.os_component and not row.extension and row.grp.startswith("foreign"):
             counts[row.grp] += row.d
             now = {"foreign": int(sum(counts.values()) > 0),
                    "foreign-proprietary": int(counts["foreign-proprietary"] > 0)}
@@ -315,7 +316,7 @@ def _rebuild_unknown_names(conn: Connection) -> None:
 
 
 def _rebuild_host_totals(conn: Connection) -> None:
-    counted = ~classes.c.os_component
+    counted = and_(~classes.c.os_component, ~classes.c.extension)
     columns = {"installs": func.sum(case((counted, host_classes.c.installs), else_=0))}
     for grp, column in GROUP_COLUMNS.items():
         columns[column] = func.sum(case((and_(counted, classes.c.grp == grp), host_classes.c.installs), else_=0))

@@ -15,6 +15,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import Connection, Engine, delete, func, select, text
 
+from agent.contract import EXTENSION_SOURCES
 from server.catalog.cache import classifier_for
 from server.catalog.loader import local_dirs_from_env
 from server.catalog.matcher import Item
@@ -68,13 +69,14 @@ def stored_home(conn: Connection) -> Optional[tuple]:
     return tuple(value.split(",")) if value else None
 
 
-def class_key(c: Classification) -> str:
-    return f"{c.vendor}|{c.product}|{int(c.os_component)}"
+def class_key(c: Classification, extension: bool = False) -> str:
+    """A class per outcome; an extension's apart from a program's ("|e"), so totals can count them apart."""
+    return f"{c.vendor}|{c.product}|{int(c.os_component)}" + ("|e" if extension else "")
 
 
-def class_row(c: Classification) -> dict:
+def class_row(c: Classification, extension: bool = False) -> dict:
     row = {name: getattr(c, name) for name in CLASS_COLUMNS if name != "grp"}
-    row.update(class_key=class_key(c), grp=c.group)
+    row.update(class_key=class_key(c, extension), grp=c.group, extension=extension)
     return row
 
 
@@ -115,12 +117,12 @@ def classify_titles(conn: Connection, title_ids: Iterable[int], current: Current
 def _store(conn: Connection, rows, current: CurrentClassifier, replace: bool) -> int:
     if not rows:
         return 0
-    results = [current.classifier.classify(title_item(r)) for r in rows]
-    by_key = {class_key(c): class_row(c) for c in results}
+    results = [(current.classifier.classify(title_item(r)), r.source in EXTENSION_SOURCES) for r in rows]
+    by_key = {class_key(c, ext): class_row(c, ext) for c, ext in results}
     class_ids = _class_ids(conn, by_key, update=replace)
     links = [
-        {"title_id": r.id, "class_id": class_ids[class_key(c)], "rule": c.rule[:512], "level": c.level}
-        for r, c in zip(rows, results)
+        {"title_id": r.id, "class_id": class_ids[class_key(c, ext)], "rule": c.rule[:512], "level": c.level}
+        for r, (c, ext) in zip(rows, results)
     ]
     if replace:
         upsert(conn, title_classes, links, ["title_id"], ["class_id", "rule", "level"])

@@ -228,13 +228,13 @@ def _lock_host(conn: Connection, host_id: str):
     return conn.execute(query).first()
 
 
-ItemKey = Tuple[int, str]  # (title id, user)
+ItemKey = Tuple[int, str, str, str]  # (title id, user, application, profile): one install
 
 
 class Title(NamedTuple):
     id: int
     class_id: Optional[int]  # None until classified
-    unknown: bool  # classified unknown, not an OS component: counted in unknown_names
+    unknown: bool  # classified unknown, not an OS component nor an extension: counted in unknown_names
 
 
 Titles = Dict[str, Title]  # by title_key
@@ -262,15 +262,18 @@ def _apply_software(
     for key, item in software:
         title = titles[key]
         title_id = title.id
-        user = item.user or ""
+        link = (title_id, item.user or "", item.application or "", item.profile or "")
         items[title_id] = (title, item)
-        wanted[(title_id, user)] = {
+        wanted[link] = {
             "host_id": host_id,
             "title_id": title_id,
-            "username": user,
+            "username": link[1],
+            "application": link[2],
+            "profile": link[3],
             "scope": item.scope,
             "install_date": item.install_date,
             "location": item.location,
+            "install_source": item.install_source,
         }
     first = changes.first
     stored = {} if first else _stored_links(conn, host_id)
@@ -282,7 +285,7 @@ def _apply_software(
             conn.execute(
                 delete(host_software).where(
                     host_software.c.host_id == host_id,
-                    tuple_(host_software.c.title_id, host_software.c.username).in_(
+                    tuple_(*(host_software.c[k] for k in _LINK[1:])).in_(
                         gone[start : start + CHUNK]
                     ),
                 )
@@ -290,18 +293,16 @@ def _apply_software(
     if added:
         bulk_insert(conn, host_software, added)
     if changed:
-        upsert(conn, host_software, changed, ["host_id", "title_id", "username"], _ATTRS)
-    events = [
-        _event(host_id, r["title_id"], r["username"], "install", report, first) for r in added
-    ]
-    events += [_event(host_id, t, u, "remove", report, False) for t, u in gone]
+        upsert(conn, host_software, changed, list(_LINK), _ATTRS)
+    events = [_event(host_id, tuple(r[k] for k in _LINK[1:]), "install", report, first) for r in added]
+    events += [_event(host_id, link, "remove", report, False) for link in gone]
     if events:
         bulk_insert(conn, software_events, events)
     for row in added:
         title, item = items[row["title_id"]]
         name = (name_key(item.name, item.source, item.publisher), item.name, item.source, item.publisher)
         changes.link(title.class_id, 1, name if title.unknown else None)
-    for class_id, unknown, *name in _gone_titles(conn, [t for t, _ in gone]):
+    for class_id, unknown, *name in _gone_titles(conn, [link[0] for link in gone]):
         changes.link(class_id, -1, tuple(name) if unknown else None)
     return len(added), len(gone), len(wanted)
 
@@ -319,10 +320,12 @@ def _gone_titles(conn: Connection, title_ids: List[int]) -> List[tuple]:
     return [found[i] for i in title_ids]
 
 
-_UNKNOWN = and_(classes.c.grp == "unknown", classes.c.os_component.is_(False)).label("unknown")
+_UNKNOWN = and_(classes.c.grp == "unknown", classes.c.os_component.is_(False), classes.c.extension.is_(False)
+               ).label("unknown")
 
 
-_ATTRS = ("scope", "install_date", "location")
+_LINK = ("host_id", "title_id", "username", "application", "profile")  # host_software's primary key
+_ATTRS = ("scope", "install_date", "location", "install_source")
 
 
 def _attrs(row: dict) -> tuple:
@@ -332,18 +335,21 @@ def _attrs(row: dict) -> tuple:
 def _stored_links(conn: Connection, host_id: str) -> Dict[ItemKey, tuple]:
     cols = host_software.c
     rows = conn.execute(
-        select(cols.title_id, cols.username, *(cols[a] for a in _ATTRS)).where(
+        select(*(cols[k] for k in _LINK[1:]), *(cols[a] for a in _ATTRS)).where(
             cols.host_id == host_id
         )
     )
-    return {(r[0], r[1]): tuple(r[2:]) for r in rows}
+    return {tuple(r[:4]): tuple(r[4:]) for r in rows}
 
 
-def _event(host_id: str, title_id: int, user: str, kind: str, report: Report, first: bool) -> dict:
+def _event(host_id: str, link: ItemKey, kind: str, report: Report, first: bool) -> dict:
+    title_id, user, application, profile = link
     return {
         "host_id": host_id,
         "title_id": title_id,
         "username": user,
+        "application": application,
+        "profile": profile,
         "kind": kind,
         "at": report.collected_at,
         "initial": first,
@@ -423,13 +429,13 @@ def _existing_titles(conn: Connection, keys: List[str]) -> Titles:
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
             cursor.execute(
-                "SELECT t.title_key, t.id, tc.class_id, c.grp, c.os_component FROM software_titles t "
+                "SELECT t.title_key, t.id, tc.class_id, c.grp, c.os_component, c.extension FROM software_titles t "
                 "LEFT JOIN title_classes tc ON tc.title_id = t.id LEFT JOIN classes c ON c.id = tc.class_id "
                 f"WHERE t.title_key IN ({', '.join([mark] * len(chunk))})",
                 chunk,
             )
-            for key, title_id, class_id, grp, os_component in cursor.fetchall():
-                found[key] = Title(title_id, class_id, grp == "unknown" and not os_component)
+            for key, title_id, class_id, grp, os_component, extension in cursor.fetchall():
+                found[key] = Title(title_id, class_id, grp == "unknown" and not os_component and not extension)
     finally:
         cursor.close()
     return found

@@ -185,12 +185,15 @@ def host_software_list(conn: Connection, host_id: str) -> List[dict]:
             t.package_id,
             hs.scope,
             hs.username.label("user"),
+            hs.application,
+            hs.profile,
+            hs.install_source,
             hs.install_date,
             hs.location,
         )
         .join(host_software, hs.title_id == t.id)
         .where(hs.host_id == host_id)
-        .order_by(func.lower(t.name), t.version, hs.username)
+        .order_by(func.lower(t.name), t.version, hs.username, hs.application, hs.profile)
     )
     return [dict(r._mapping) for r in conn.execute(query)]
 

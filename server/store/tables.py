@@ -182,9 +182,13 @@ host_software = Table(
     Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
     Column("title_id", ForeignKey("software_titles.id"), primary_key=True),
     Column("username", String(255), primary_key=True, server_default=""),  # "" when system-wide
+    # an extension's browser or IDE and its profile ("" for programs): one install per user, application, profile
+    Column("application", String(255), primary_key=True, server_default=""),
+    Column("profile", String(255), primary_key=True, server_default=""),
     Column("scope", String(16)),
     Column("install_date", String(32)),
     Column("location", String(1024)),
+    Column("install_source", String(16)),  # store | policy | sideloaded | unpacked | bundled
     Index(None, "title_id", "host_id"),
 )
 
@@ -195,6 +199,8 @@ software_events = Table(
     Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), nullable=False),
     Column("title_id", ForeignKey("software_titles.id"), nullable=False),
     Column("username", String(255), nullable=False, server_default=""),
+    Column("application", String(255), nullable=False, server_default=""),
+    Column("profile", String(255), nullable=False, server_default=""),
     Column("kind", String(8), nullable=False),  # install | remove
     _ts("at", nullable=False),  # collected_at of the report that showed the change
     # true for the items of a host's first inventory: seen, not necessarily installed, at `at`
@@ -298,6 +304,8 @@ classes = Table(
     Column("grp", String(32), nullable=False, server_default="unknown"),
     Column("register", String(64), nullable=False, server_default=""),
     Column("os_component", Boolean, nullable=False, server_default=false()),
+    # a browser or IDE extension's class: counted apart from programs (docs/architecture.md, "Totals")
+    Column("extension", Boolean, nullable=False, server_default=false()),
 )
 
 # The classification of each distinct title under the current catalog and policy, with its rule.

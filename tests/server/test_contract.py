@@ -275,7 +275,7 @@ def test_widening_the_columns_keeps_every_row_on_sqlite(tmp_path, make_report):
             title = conn.execute(software_titles.insert().values(
                 title_key=f"{n:064d}", name=name, version="1.0", source="deb", first_seen=func.now()
             ).returning(software_titles.c.id)).scalar_one()
-            conn.execute(host_software.insert().values(host_id="ws-0001", title_id=title, username=""))
+            conn.execute(host_software.insert().inline().values(host_id="ws-0001", title_id=title, username=""))
     with engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(host_software)).scalar()
     assert before == len(packages) > 0

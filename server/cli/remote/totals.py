@@ -11,6 +11,8 @@ from typing import Dict, List, Optional, Sequence
 import typer
 
 from server.cli.options import (
+    Extensions,
+    ExtensionsOption,
     HostKind,
     KindOption,
     OsOption,
@@ -86,8 +88,22 @@ def _summary_table(data: dict, top: int) -> str:
         _section("Top foreign vendors", vendors, ["vendor", "country", "installs", "hosts"], top),
         _section("Top foreign products", products, ["product", "vendor", "status", "installs", "hosts"], top),
         _section("Operating systems", systems, ["os", "country", "status", "hosts"], top),
+        _extensions_section(data.get("extensions"), top),
     ]
     return "\n\n".join(sections)
+
+
+def _extensions_section(ext: Optional[dict], top: int) -> str:
+    """Browser and IDE extensions, counted apart from the program figures above."""
+    if not ext:
+        return "Browser and IDE extensions: not reported by this collector"
+    shares = ", ".join(f"{SHORT_GROUPS.get(g['status'], g['status'])} {g['share']:.1f}%"
+                       for g in ext["installs_by_status"] if g["installs"])
+    head = f"Browser and IDE extensions (apart from the above): {ext['installs']} installs"
+    rows = [{"extension": p["name"], "vendor": p["vendor"], "status": SHORT_GROUPS[p["group"]],
+             "installs": p["installs"], "hosts": p["hosts"]} for p in ext["top_foreign"]]
+    table = _section("Top foreign extensions", rows, ["extension", "vendor", "status", "installs", "hosts"], top)
+    return "\n".join([head] + ([shares] if shares else [])) + "\n\n" + table
 
 
 def _summary_rows(data: dict) -> List[dict]:
@@ -115,6 +131,13 @@ def _summary_rows(data: dict) -> List[dict]:
              for p in data["top_foreign_products"]]
     rows += [{"section": "os", "item": s["os"], "hosts": s["hosts"], "share": _pct(s["hosts"], reporting)}
              for s in data["operating_systems"]]
+    ext = data.get("extensions") or {"installs_by_status": [], "top_foreign": []}
+    if "installs" in ext:
+        rows.append({"section": "extensions", "item": "total", "installs": ext["installs"]})
+    rows += [{"section": "extension status", "item": g["status"], "installs": g["installs"], "share": g["share"]}
+             for g in ext["installs_by_status"]]
+    rows += [{"section": "foreign extension", "item": p["name"], "installs": p["installs"], "hosts": p["hosts"]}
+             for p in ext["top_foreign"]]
     return rows
 
 
@@ -143,6 +166,7 @@ def summary(
 
 def vendors(
     foreign: bool = typer.Option(False, "--foreign", help="Only foreign vendors."),
+    extensions: Extensions = ExtensionsOption,
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
     kind: Optional[HostKind] = KindOption,
@@ -153,7 +177,7 @@ def vendors(
     token: Optional[str] = TokenOption,
 ) -> None:
     """Installs and hosts per vendor (a host counts once per vendor), most installed first."""
-    data = ApiClient(server, token).get("/vendors", foreign="true" if foreign else None,
+    data = ApiClient(server, token).get("/vendors", foreign="true" if foreign else None, extensions=extensions.value,
                                         **filter_params(tag, os, seen_within, stale_days, kind))
     columns = ["name", "country", "status", "products", "installs", "hosts"]
     typer.echo(render(data, data["vendors"], columns, output))
@@ -172,6 +196,7 @@ def products(
     status: List[Status] = typer.Option([], "--status", help="domestic, foreign or foreign-… (repeatable)."),
     category: Optional[str] = typer.Option(None, "--category", help="Catalog category, e.g. browser, office."),
     country: Optional[str] = typer.Option(None, "--country", help="Vendor country, two letters (US, RU)."),
+    extensions: Extensions = ExtensionsOption,
     tag: List[str] = TagOption,
     os: Optional[str] = OsOption,
     kind: Optional[HostKind] = KindOption,
@@ -185,7 +210,8 @@ def products(
     if country is not None and (len(country) != 2 or not country.isalpha()):
         raise typer.BadParameter(f"{country!r}: expected a two-letter country code such as US", param_hint="--country")
     data = ApiClient(server, token).get("/products", status=[s.value for s in status], category=category,
-                                        country=country, **filter_params(tag, os, seen_within, stale_days, kind))
+                                        country=country, extensions=extensions.value,
+                                        **filter_params(tag, os, seen_within, stale_days, kind))
     if output == OutputFormat.table:
         rows = [{**p, "status": SHORT_GROUPS.get(p["group"], p["group"]), "vers.": len(p["versions"]),
                  "alternatives": first_and_more([a["name"] for a in p.get("alternatives", [])])}
