@@ -5,6 +5,10 @@ median peak RSS of each, with our ratio next to the targets of issue 2 (at most 
 wall time, at most 1/2 of its peak memory). Installs nothing: the peer comes from
 `apt-get install -y fusioninventory-agent`.
 
+One more run of ours is measured with two users' browser and IDE profiles present (extensions in Chrome with two
+profiles, Yandex Browser, Firefox, VS Code and IntelliJ IDEA: tests/support/extension_homes.py), laid out in two
+temporary homes under this machine's /home for that run only and removed after it.
+
 Our agent gets a state directory of its own, as an installed agent has, where it keeps the apt
 provenance it found (agent/sources/linux/apt_lists.py); "cold" runs start with that cache removed, as
 the first collect after an `apt update` or a package change does.
@@ -23,9 +27,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import List, Tuple
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.support.extension_homes import sample_machine  # noqa: E402
 
 COLD = "footprint-agent collect, cold cache"
+EXTENSIONS = "footprint-agent collect, +2 users' profiles"
+HOMES = Path("/home")
 WALL_TARGET = 0.25
 MEMORY_TARGET = 0.5
 
@@ -49,6 +62,20 @@ def software_counts(ours: List[str], theirs: List[str]) -> Tuple[int, int]:
     return len(json.loads(report)["software"]), xml.count(b"<SOFTWARES>")
 
 
+@contextmanager
+def extension_homes() -> Iterator[int]:
+    """Two users' browser and IDE profiles under /home for the length of the block; yields how many extensions."""
+    tag = uuid.uuid4().hex[:8]
+    names = (f"footprint-bench-{tag}-a", f"footprint-bench-{tag}-b")
+    scratch = tempfile.mkdtemp(prefix="footprint-bench-root-")
+    try:
+        yield len(sample_machine(Path(scratch), names=names, home_base=HOMES))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        for name in names:
+            shutil.rmtree(HOMES / name, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="runs of each tool (default 7)")
@@ -67,29 +94,39 @@ def main() -> int:
     os.environ["FOOTPRINT_STATE_DIR"] = state
     cache = os.path.join(state, "apt-provenance.json")
 
-    runs = {"footprint-agent collect": [], "fusioninventory-inventory": [], COLD: []}
+    if not os.access(HOMES, os.W_OK):
+        sys.exit(f"{HOMES} is not writable: the extensions run lays its two homes there (run as root)")
+    runs = {"footprint-agent collect": [], "fusioninventory-inventory": [], COLD: [], EXTENSIONS: []}
     for run in range(options.runs):
-        order = [(COLD, ours), ("footprint-agent collect", ours), ("fusioninventory-inventory", theirs)]
+        order = [(COLD, ours), ("footprint-agent collect", ours), ("fusioninventory-inventory", theirs),
+                 (EXTENSIONS, ours)]
         for label, command in order if run % 2 == 0 else reversed(order):
             if label == COLD and os.path.exists(cache):
                 os.unlink(cache)
-            runs[label].append(measure(command))
-    shutil.rmtree(state, ignore_errors=True)
+            if label == EXTENSIONS:
+                with extension_homes():
+                    runs[label].append(measure(command))
+            else:
+                runs[label].append(measure(command))
 
     print(
         f"{options.runs} runs each, alternating, on {os.uname().nodename} ({os.cpu_count()} CPUs)"
     )
     our_count, peer_count = software_counts(ours, theirs)
-    print(f"software items: footprint-agent {our_count}, fusioninventory {peer_count}")
+    with extension_homes() as extensions:
+        with_extensions = software_counts(ours, theirs)[0]
+    shutil.rmtree(state, ignore_errors=True)
+    print(f"software items: footprint-agent {our_count}, fusioninventory {peer_count}; with the two users' "
+          f"profiles footprint-agent {with_extensions} ({extensions} extensions laid out)")
     medians = {}
-    print(f"{'tool':36} {'median wall':>12} {'median peak RSS':>16}")
+    print(f"{'tool':44} {'median wall':>12} {'median peak RSS':>16}")
     for label, samples in runs.items():
         wall = statistics.median(s[0] for s in samples)
         rss = statistics.median(s[1] for s in samples)
         medians[label] = (wall, rss)
-        print(f"{label:36} {wall:>10.3f} s {rss / 2**20:>12.1f} MiB")
+        print(f"{label:44} {wall:>10.3f} s {rss / 2**20:>12.1f} MiB")
     peer_wall, peer_rss = medians["fusioninventory-inventory"]
-    for label in ("footprint-agent collect", COLD):
+    for label in ("footprint-agent collect", COLD, EXTENSIONS):
         our_wall, our_rss = medians[label]
         print(f"{label}:")
         for what, ratio, target in (

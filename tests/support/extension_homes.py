@@ -199,15 +199,18 @@ Expected = Tuple[str, str, str, Optional[str], str, str, Optional[str], str]
 def sample_machine(root: Path, chrome_dir: str = ".config/google-chrome",
                    yandex_dir: str = ".config/yandex-browser", firefox_dir: str = ".mozilla/firefox",
                    jetbrains_dir: str = ".local/share/JetBrains/IntelliJIdea2024.3",
-                   secure: bool = False, homes: str = "home") -> List[Expected]:
+                   secure: bool = False, homes: str = "home", names: Tuple[str, str] = ("ivanov", "petrova"),
+                   home_base: Optional[Path] = None) -> List[Expected]:
     """Two users (ivanov, petrova) with extensions in Chrome (two profiles), Yandex Browser and Firefox, plus
     VS Code and IntelliJ IDEA; the default paths are Linux's (`homes` "Users" and the folder arguments for
-    Windows or macOS). Returns every extension the agent must report."""
-    home = {"ivanov": root / homes / "ivanov", "petrova": root / homes / "petrova"}
+    Windows or macOS). `names` renames the users, `home_base` puts their homes there instead of under the root
+    (bench/collect.py: under this machine's /home). Returns every extension the agent must report."""
+    base = home_base or root / homes
+    home = {"ivanov": base / names[0], "petrova": base / names[1]}
     passwd = root / "etc" / "passwd"
     passwd.parent.mkdir(parents=True, exist_ok=True)
-    passwd.write_text("root:x:0:0:root:/root:/bin/bash\nivanov:x:1000:1000:Иван Иванов:/home/ivanov:/bin/bash\n"
-                      "petrova:x:1001:1001::/home/petrova:/bin/bash\n", encoding="utf-8")
+    passwd.write_text(f"root:x:0:0:root:/root:/bin/bash\n{names[0]}:x:1000:1000:Иван Иванов:/home/{names[0]}:"
+                      f"/bin/bash\n{names[1]}:x:1001:1001::/home/{names[1]}:/bin/bash\n", encoding="utf-8")
     chrome = home["ivanov"] / chrome_dir
     default = chrome / "Default"
     work = chrome / "Profile 1"
@@ -251,27 +254,27 @@ def sample_machine(root: Path, chrome_dir: str = ".config/google-chrome",
                      "GitHub Copilot", "1.5.29-243", "GitHub")
     ide = "IntelliJ IDEA Ultimate 2024.3"
     return [
-        ("browser-extension", "Google Chrome", "ivanov", "Default", IDS["translate"], "Google Translate", "store",
+        ("browser-extension", "Google Chrome", names[0], "Default", IDS["translate"], "Google Translate", "store",
          "true"),
-        ("browser-extension", "Google Chrome", "ivanov", "Default", IDS["grammarly"],
+        ("browser-extension", "Google Chrome", names[0], "Default", IDS["grammarly"],
          "Grammarly: AI Writing and Grammar Checker App", "store", "false"),
-        ("browser-extension", "Google Chrome", "ivanov", "Profile 1", IDS["translate"], "Google Translate", "store",
+        ("browser-extension", "Google Chrome", names[0], "Profile 1", IDS["translate"], "Google Translate", "store",
          "true"),
-        ("browser-extension", "Google Chrome", "ivanov", "Profile 1", IDS["zoom"], "Zoom Chrome Extension", "policy",
+        ("browser-extension", "Google Chrome", names[0], "Profile 1", IDS["zoom"], "Zoom Chrome Extension", "policy",
          "true"),
-        ("browser-extension", "Yandex Browser", "petrova", "Default", IDS["editor"],
+        ("browser-extension", "Yandex Browser", names[1], "Default", IDS["editor"],
          "Microsoft Editor: Spelling & Grammar Checker", "unpacked", "true"),
-        ("browser-extension", "Firefox", "petrova", "default-release", "uBlock0@raymondhill.net", "uBlock Origin",
+        ("browser-extension", "Firefox", names[1], "default-release", "uBlock0@raymondhill.net", "uBlock Origin",
          "store", "true"),
-        ("browser-extension", "Firefox", "petrova", "default-release", "87677a2c52b84ad3a151a4a72f5bd3c4@jetpack",
+        ("browser-extension", "Firefox", names[1], "default-release", "87677a2c52b84ad3a151a4a72f5bd3c4@jetpack",
          "Grammarly: AI Writing and Grammar Checker", "policy", "false"),
-        ("browser-extension", "Firefox", "ivanov", "default", "uBlock0@raymondhill.net", "uBlock Origin", "store",
+        ("browser-extension", "Firefox", names[0], "default", "uBlock0@raymondhill.net", "uBlock Origin", "store",
          "true"),
-        ("ide-extension", "Visual Studio Code", "ivanov", None, "github.copilot", "GitHub Copilot", "store", None),
-        ("ide-extension", "Visual Studio Code", "ivanov", None, "amazonwebservices.aws-toolkit-vscode", "AWS Toolkit",
+        ("ide-extension", "Visual Studio Code", names[0], None, "github.copilot", "GitHub Copilot", "store", None),
+        ("ide-extension", "Visual Studio Code", names[0], None, "amazonwebservices.aws-toolkit-vscode", "AWS Toolkit",
          "store", None),
-        ("ide-extension", "Visual Studio Code", "ivanov", None, "ms-python.python", "Python", "sideloaded", None),
-        ("ide-extension", ide, "petrova", None, "com.github.copilot", "GitHub Copilot", None, None),
+        ("ide-extension", "Visual Studio Code", names[0], None, "ms-python.python", "Python", "sideloaded", None),
+        ("ide-extension", ide, names[1], None, "com.github.copilot", "GitHub Copilot", None, None),
     ]
 
 

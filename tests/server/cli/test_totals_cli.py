@@ -295,3 +295,35 @@ def test_catalog_reclassify_changes_the_summary(fleet, api_env, db_url, tmp_path
     refused = _run(["catalog", "reclassify", "--catalog-dir", str(broken), "--db", db_url], {}, code=2)
     assert "catalog is invalid, nothing changed" in refused and "broken.toml: vendor 'x'" in refused
     assert _json(["summary"], api_env)["installs_by_status"] == in_german
+
+
+EXTENSIONS = [
+    {"name": "Google Translate", "version": "2.0.14", "source": "browser-extension",
+     "id": "aapbdbdomjkkjkaonfhkkikfgjllcleb", "scope": "user", "user": "ivanov", "application": "Google Chrome",
+     "profile": profile, "install_source": "store"} for profile in ("Default", "Profile 1")
+] + [{"name": "GitHub Copilot", "version": "1.245.0", "source": "ide-extension", "id": "github.copilot",
+      "publisher": "GitHub", "scope": "user", "user": "ivanov", "application": "Visual Studio Code"}]
+
+
+def test_extensions_apart_in_summary_and_on_request_in_products(engine, fleet, api_env):
+    before = _json(["summary"], api_env)
+    _send(engine, dict(fleet[0], software=fleet[0]["software"] + EXTENSIONS), datetime.now(timezone.utc))
+    data = _json(["summary"], api_env)
+    assert (data["installs"], data["hosts_with_foreign"]) == (before["installs"], before["hosts_with_foreign"])
+    assert data["extensions"]["installs"] == 3
+    table = _run(["summary"], api_env)
+    assert _fits(table)
+    assert "Browser and IDE extensions (apart from the above): 3 installs" in table
+    assert "Google Translate (browser" in table.split("Top foreign extensions", 1)[1]
+    rows = _csv(["summary"], api_env)
+    assert {r["item"]: r["installs"] for r in rows if r["section"] == "foreign extension"} == {
+        "Google Translate (browser extension)": "2", "GitHub Copilot (IDE extension)": "1"}
+    only = _json(["products", "--extensions", "only"], api_env)["products"]
+    assert [(p["product"], p["installs"], p["hosts"]) for p in only] == [
+        ("google-translate-extension", 2, 1), ("github-copilot-extension", 1, 1)]
+    default = {p["product"] for p in _json(["products"], api_env)["products"]}
+    assert not default & {"google-translate-extension", "github-copilot-extension"}
+    included = {p["product"] for p in _json(["products", "--extensions", "include"], api_env)["products"]}
+    assert included == default | {"google-translate-extension", "github-copilot-extension"}
+    assert "github" in {v["vendor"] for v in _json(["vendors", "--extensions", "only"], api_env)["vendors"]}
+    assert "--extensions" in _run(["products", "--extensions", "sometimes"], api_env, code=2)
