@@ -52,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     collect = _command(commands, "collect", "agent.collect_cli:main",
                        "Inventory this machine and print one footprint.report/1 report as JSON.")
-    collect.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    collect.add_argument("--output", "-o", metavar="FILE",
+                         help="write the report to FILE instead of stdout (with --phone: a directory, "
+                              "one <host id>.json per phone)")
     collect.add_argument("--pretty", action="store_true", help="indent the JSON")
     collect.add_argument("--root", metavar="PATH", default="/",
                          help="inventory a mounted image or container root instead of / (default: /)")
@@ -62,9 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("--reg-encoding", metavar="CODEPAGE",
                          help="code page of REGEDIT4 (ANSI) exports, e.g. cp1251 or cp1250 "
                               "(default: cp1251 for Cyrillic text, else cp1252)")
+    collect.add_argument("--phone", metavar="ID",
+                         help="inventory an attached phone instead (its serial or UDID from `footprint-agent "
+                              "phones`, or `all`)")
     collect.add_argument("--summary", action="store_true",
                          help="print a human-readable summary (host, OS, counts per source, errors); "
                               "the JSON then goes only to --output")
+
+    phones = _command(commands, "phones", "agent.phones_cli:phones_main",
+                      "List the phones and tablets attached over USB (adb, libimobiledevice) and their state.")
+    phones.add_argument("--json", action="store_true", dest="as_json", help="print the list as JSON")
 
     enroll = _command(commands, "enroll", "agent.service_cli:enroll_main",
                       "Exchange an enrollment secret for this host's key (stored 0600 in the state directory).")

@@ -9,8 +9,15 @@ from typing import List, Optional
 
 
 def main(output: Optional[str] = None, pretty: bool = False, root: str = "/", reg_exports: List[str] = (),
-         reg_encoding: Optional[str] = None, summary: bool = False) -> int:
+         reg_encoding: Optional[str] = None, summary: bool = False, phone: Optional[str] = None) -> int:
     """Run `footprint-agent collect` with its options (agent/cli.py); returns the exit code."""
+    if phone is not None:
+        if root != "/" or reg_exports or summary:
+            print("footprint-agent collect: --phone goes with --output and --pretty only", file=sys.stderr)
+            return 2
+        from agent.phones_cli import collect_phones
+
+        return collect_phones(phone, output, pretty)
     from agent.inventory import collect
 
     if not os.path.isdir(root):

@@ -86,9 +86,10 @@ def test_readme_command_parses(command, tmp_path, monkeypatch):
 
 
 def _runs_here(command: List[str]) -> bool:
-    """Needs neither a collector nor another machine's files or database (`--root`, `--reg-export`, `--host`)."""
+    """Needs neither a collector nor another machine's files or database (`--root`, `--reg-export`, `--host`)
+    nor a phone on a USB port (`--phone`: without one it exits 3, as documented)."""
     if command[0] == "footprint-agent":
-        return command[1] == "collect" and not {"--root", "--reg-export"} & set(command)
+        return command[1] == "collect" and not {"--root", "--reg-export", "--phone"} & set(command)
     return (command[1] == "classify" or command[1:3] in (["catalog", "check"], ["catalog", "show"],
                                                          ["catalog", "stats"], ["catalog", "reclassify"])
             or command[1] == "tokens" and "--host" not in command)
