@@ -82,8 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
                                          "which other users cannot see in the process list)")
     enroll.add_argument("--force", action="store_true", help="enroll again even if already enrolled")
 
-    _command(commands, "send", "agent.service_cli:send_main",
-             "Collect now and deliver the report (and anything spooled) to the collector.")
+    send = _command(commands, "send", "agent.service_cli:send_main",
+                    "Collect now and deliver the report (and anything spooled) to the collector.")
+    send.add_argument("--phone", metavar="ID",
+                      help="deliver an attached phone's report instead, the phone enrolled as its own host "
+                           "(serial, UDID or `all`; README \"Phones\")")
     _command(commands, "run", "agent.service_cli:run_main",
              "Run as a service: check in at start, then on the interval the collector sets.")
     status = _command(commands, "status", "agent.service_cli:status_main",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Optional
+from typing import Dict, List, Optional, Union
 
 from agent.phones.tools import PhoneError
 
@@ -38,16 +38,11 @@ def phones_main(as_json: bool = False) -> int:
 
 def collect_phones(wanted: str, output: Optional[str], pretty: bool) -> int:
     """`collect --phone ID|all`: one report per phone, to stdout (one phone) or DIR/<host id>.json."""
-    from agent.phones.devices import attached, choose, report
+    from agent.phones.devices import report
 
-    try:
-        devices, warnings = attached()
-        chosen = choose(devices, wanted)
-    except PhoneError as error:
-        print(f"footprint-agent collect: {error}", file=sys.stderr)
-        return error.exit_code
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    chosen = _chosen(wanted, "collect")
+    if isinstance(chosen, int):
+        return chosen
     if len(chosen) > 1 and not output:
         print(f"footprint-agent collect: {len(chosen)} phones attached: give --output DIR for one report "
               "each, or --phone SERIAL", file=sys.stderr)
@@ -71,6 +66,54 @@ def collect_phones(wanted: str, output: Optional[str], pretty: bool) -> int:
             print(f"{written}: {made['host']['os'].get('name', '?')} {made['host']['os'].get('version', '')} "
                   f"{made['hardware'].get('model', '')}, {len(made['software'])} apps", file=sys.stderr)
     return worst
+
+
+def send_phones(wanted: str) -> int:
+    """`send --phone ID|all`: each phone's report delivered under the phone's own key (agent/phones/delivery.py)."""
+    from agent.phones import delivery
+    from agent.phones.devices import report
+    from agent.service_cli import load_config_or_exit, state_dir_usable
+
+    config = load_config_or_exit()
+    if not state_dir_usable(config, "send"):
+        return 1
+    try:
+        server = delivery.collector(config)
+    except PhoneError as error:
+        print(f"footprint-agent send: {error}", file=sys.stderr)
+        return error.exit_code
+    chosen = _chosen(wanted, "send")
+    if isinstance(chosen, int):
+        return chosen
+    worst = 0
+    for device in chosen:
+        try:
+            made = report(device)
+            outcome = delivery.send(config, made, server)
+        except PhoneError as error:
+            print(f"footprint-agent send: {error}", file=sys.stderr)
+            worst = max(worst, error.exit_code)
+            continue
+        print(f"{made['host']['id']}: report {made['report_id']} {outcome} ({len(made['software'])} apps)")
+    return worst
+
+
+def _chosen(wanted: str, command: str) -> Union[List[Dict[str, str]], int]:
+    """The devices `--phone` names, each tool's warning printed first; else the exit code, with the message."""
+    from agent.phones.devices import attached, choose
+
+    try:
+        devices, warnings = attached()
+    except PhoneError as error:
+        print(f"footprint-agent {command}: {error}", file=sys.stderr)
+        return error.exit_code
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    try:
+        return choose(devices, wanted)
+    except PhoneError as error:
+        print(f"footprint-agent {command}: {error}", file=sys.stderr)
+        return error.exit_code
 
 
 def _write(directory: str, host_id: str, text: str) -> Optional[str]:

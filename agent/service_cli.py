@@ -75,7 +75,11 @@ def enroll_main(server: Optional[str], secret: Optional[str], force: bool) -> in
     return 0
 
 
-def send_main() -> int:
+def send_main(phone: Optional[str] = None) -> int:
+    if phone is not None:
+        from agent.phones_cli import send_phones
+
+        return send_phones(phone)
     from agent.delivery import run_cycle, spool_for
     from agent.service import collect_report, configure_logging
 

@@ -1,12 +1,12 @@
 """`footprint-agent phones` and `collect --phone` end to end through the real CLI, the phone tools replaced by
-scripts printing the real tools' output (tests/agent/phones/conftest.py)."""
+scripts printing the real tools' output (tests/support/phone_tools.py)."""
 
 from __future__ import annotations
 
 import json
 
 from agent.contract import problems
-from tests.agent.phones.conftest import HUAWEI, IPAD, IPHONE, SAMSUNG, UNAUTHORISED, UNTRUSTED, XIAOMI
+from tests.support.phone_tools import HUAWEI, IPAD, IPHONE, SAMSUNG, UNAUTHORISED, UNTRUSTED, XIAOMI
 
 ALL_ANDROID = (SAMSUNG, XIAOMI, HUAWEI, UNAUTHORISED)
 ALL_IOS = (IPHONE, IPAD, UNTRUSTED)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from agent.phones import android, devices, ios
-from tests.agent.phones.conftest import HUAWEI, IPAD, IPHONE, PHONES, SAMSUNG, XIAOMI
+from tests.support.phone_tools import HUAWEI, IPAD, IPHONE, PHONES, SAMSUNG, XIAOMI
 
 
 def _report(fake_tools, platform: str, serial: str) -> dict:
