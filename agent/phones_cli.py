@@ -13,16 +13,11 @@ from agent.phones.tools import PhoneError
 
 def phones_main(as_json: bool = False) -> int:
     """List every phone attached with its state; exit 3 when none is."""
-    from agent.phones.devices import attached
     from agent.phones.tools import EXIT_NO_PHONE
 
-    try:
-        devices, warnings = attached()
-    except PhoneError as error:
-        print(f"footprint-agent phones: {error}", file=sys.stderr)
-        return error.exit_code
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    devices = _attached("phones")
+    if isinstance(devices, int):
+        return devices
     if as_json:
         print(json.dumps(devices, ensure_ascii=False, indent=2))
     elif devices:
@@ -98,9 +93,9 @@ def send_phones(wanted: str) -> int:
     return worst
 
 
-def _chosen(wanted: str, command: str) -> Union[List[Dict[str, str]], int]:
-    """The devices `--phone` names, each tool's warning printed first; else the exit code, with the message."""
-    from agent.phones.devices import attached, choose
+def _attached(command: str) -> Union[List[Dict[str, str]], int]:
+    """Every device attached, each tool's warning printed; else the exit code, with the message."""
+    from agent.phones.devices import attached
 
     try:
         devices, warnings = attached()
@@ -109,6 +104,16 @@ def _chosen(wanted: str, command: str) -> Union[List[Dict[str, str]], int]:
         return error.exit_code
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    return devices
+
+
+def _chosen(wanted: str, command: str) -> Union[List[Dict[str, str]], int]:
+    """The devices `--phone` names; else the exit code, with the message."""
+    from agent.phones.devices import choose
+
+    devices = _attached(command)
+    if isinstance(devices, int):
+        return devices
     try:
         return choose(devices, wanted)
     except PhoneError as error:
