@@ -327,10 +327,26 @@ def known_fields(report: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _known(spec: Any, value: Any) -> Any:
+    """`value` itself where it holds only the contract's fields (a clean report is not copied), else a copy
+    without the others."""
     if isinstance(spec, Record) and isinstance(value, dict):
-        return {name: _known(spec.fields[name], item) for name, item in value.items() if name in spec.fields}
+        pruned: Optional[Dict[str, Any]] = None
+        for position, (name, item) in enumerate(value.items()):
+            kept = _known(spec.fields[name], item) if name in spec.fields else _DROP
+            if pruned is None and kept is not item:
+                pruned = dict(list(value.items())[:position])
+            if pruned is not None and kept is not _DROP:
+                pruned[name] = kept
+        return value if pruned is None else pruned
     if isinstance(spec, Items) and isinstance(value, list):
-        return [_known(spec.of, item) for item in value]
+        copied: Optional[List[Any]] = None
+        for position, item in enumerate(value):
+            kept = _known(spec.of, item)
+            if copied is None and kept is not item:
+                copied = value[:position]
+            if copied is not None:
+                copied.append(kept)
+        return value if copied is None else copied
     return value
 
 

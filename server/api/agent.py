@@ -26,6 +26,7 @@ from server.store import ingest
 from server.store.credentials import HostExists, HostRemoved, WrongHost, enroll_host, find_token
 from server.store.db import utcnow
 from server.store.refusals import Refusal
+from server.store.validation import InvalidReport
 
 router = APIRouter(prefix="/api/v1", tags=["agent"],
                    responses=error_responses(400, 401, 403, 409, 413, 415, 422, 500, 503))
@@ -133,5 +134,5 @@ def _parse(body: bytes) -> ingest.ParsedReport:
         raise ApiError(400, "invalid_text", str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
-    except ValidationError as exc:
+    except (ValidationError, InvalidReport) as exc:
         raise ApiError(422, "invalid_report", describe_validation(exc.errors())) from None
