@@ -33,6 +33,7 @@ _BROWSER_EXTENSION_ID = re.compile(r"[a-p]{32}|[^\s@]+@[^\s@]+|\{[0-9a-fA-F-]{36
 # plugin id ("com.github.copilot").
 _IDE_EXTENSION_ID = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*(\.\*)?")
 _BUNDLE_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9_-]+)+(?:\.\*)?")
+_APP_ID = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9_-]+)+")  # Android package name, iOS bundle id: exact
 _SIGNING_KEY = re.compile(r"[0-9a-f]{16}")
 _SITE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 _LIST_NAME = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
@@ -411,6 +412,8 @@ def _check_rules(key: str, rules: list[str], name: str, label: str, problems: li
             _check_pattern(rule, f"match.{key}", "fullmatch", name, label, problems)
         elif key == "msi_upgrade_code" and not _GUID.fullmatch(rule):
             problems.append(Problem(name, label, f"match.msi_upgrade_code {rule!r} is not an uppercase {{GUID}}"))
+        elif key in ("android", "ios") and not _APP_ID.fullmatch(rule):
+            problems.append(Problem(name, label, f"match.{key} {rule!r} is not a package name / bundle id"))
         elif key == "bundle_id" and not _BUNDLE_ID.fullmatch(rule):
             problems.append(Problem(name, label, f"match.bundle_id {rule!r} is not a reverse-DNS bundle id"))
         elif key == "browser_extension" and not _BROWSER_EXTENSION_ID.fullmatch(rule):
@@ -482,7 +485,7 @@ def _check_references(catalog: Catalog) -> None:
         (p, key, rule.lower() if key != "msi_upgrade_code" else rule)
         for p in products.values()
         for key in ("msix", "msi_upgrade_code", "bundle_id", "flatpak", "snap", "deb", "rpm", "homebrew", "os_id",
-                    "browser_extension", "ide_extension")
+                    "browser_extension", "ide_extension", "android", "ios")
         for rule in p.match.get(key, [])
     )
     _check_unique(catalog, ((p, f"match.{key}", rule) for p, key, rule in exact), "product")

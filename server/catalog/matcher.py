@@ -22,6 +22,7 @@ _EXACT_BY_SOURCE = {
     "deb": ("deb",), "rpm": ("rpm",), "snap": ("snap",), "flatpak": ("flatpak",), "homebrew": ("homebrew",),
     "msix": ("msix",), "macos-app": ("bundle_id",), "pkgutil": ("bundle_id",), "os": ("os_id",),
     "browser-extension": ("browser_extension",), "ide-extension": ("ide_extension",),
+    "android": ("android",), "ios": ("ios",),  # a phone app's package name / bundle id, never its display name
 }
 # Extensions are named by their authors ("Zoom", "Translate"): only their store ids and publishers identify them,
 # never the program name patterns.
@@ -309,7 +310,7 @@ class CatalogIndex:
         if key == "msix":
             family = item.id or item.name
             return [("name", family.split("_", 1)[0])] + ([("name", item.name)] if item.id else [])
-        if key in ("browser_extension", "ide_extension"):
+        if key in ("browser_extension", "ide_extension", "android", "ios"):
             return [("id", item.id)] if item.id else []
         if key in ("bundle_id", "flatpak", "os_id"):
             return [(("id" if key != "bundle_id" else "bundle_id"), v) for v in (item.id, item.name) if v][:1]

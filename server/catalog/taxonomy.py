@@ -42,6 +42,6 @@ COUNTRIES = frozenset(
 
 # Keys of a product's [product.match] table: exact-id sources first, then patterns.
 EXACT_MATCH_KEYS = ("msix", "msi_upgrade_code", "bundle_id", "flatpak", "snap", "deb", "rpm", "homebrew",
-                    "browser_extension", "ide_extension")
+                    "browser_extension", "ide_extension", "android", "ios")
 PATTERN_MATCH_KEYS = ("windows", "names", "os", "macos")
 MATCH_KEYS = EXACT_MATCH_KEYS + PATTERN_MATCH_KEYS + ("os_id",)

@@ -121,7 +121,8 @@ TABLE_COLUMNS = ["line", "name", "product", "country", "status", "rule"]
 def classify(
     name: Optional[str] = typer.Option(None, "--name", help="Software title as the inventory shows it."),
     publisher: str = typer.Option("", "--publisher", help="Publisher / maintainer / vendor string."),
-    source: str = typer.Option("", "--source", help="deb, rpm, snap, flatpak, windows, msix, macos-app, homebrew, os"),
+    source: str = typer.Option("", "--source",
+                               help="deb, rpm, snap, flatpak, windows, msix, macos-app, homebrew, os, android, ios"),
     item_id: str = typer.Option("", "--id", help="Package id, bundle id, MSIX family name, os-release ID."),
     home: Optional[str] = typer.Option(None, "--home", help="Home countries, comma list (default RU)."),
     file: Optional[Path] = typer.Option(

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 from server.catalog.taxonomy import CATEGORIES
-from server.report.model import CategoryRow, HostRow, ProductRow, ReportData, TrendPoint, VendorRow
+from server.report.model import CategoryRow, HostRow, OsRow, PhonesData, ProductRow, ReportData, TrendPoint, VendorRow
 
 Get = Callable[..., Any]  # ApiClient.get: (path, **query parameters) -> decoded JSON
 
@@ -30,6 +30,21 @@ def _product(row: dict) -> ProductRow:
         name=row["name"], vendor=row.get("vendor") or "", country=row.get("country") or "",
         group=row.get("group") or "", category=CATEGORIES.get(row.get("category") or "", row.get("category") or ""),
         installs=row["installs"], hosts=row["hosts"], alternatives=_alternatives(row),
+    )
+
+
+def _phones(get: Get, filters: Dict[str, Any]) -> Optional[PhonesData]:
+    """The phones' own summary (kind phone), unless the filters ask for computers or tablets, or none reports."""
+    if filters.get("kind") not in (None, "phone"):
+        return None
+    summary = get("/summary", top=TOP, **{**filters, "kind": "phone"})
+    if not summary["hosts"]["reporting"]:
+        return None
+    return PhonesData(
+        hosts=summary["hosts"]["reporting"], hosts_with_foreign=summary["hosts_with_foreign"],
+        operating_systems=[OsRow(o["os"], o.get("country") or "", o.get("status") or "", o["hosts"])
+                           for o in summary["operating_systems"]],
+        top_products=[_product(p) for p in summary["top_foreign_products"]],
     )
 
 
@@ -69,4 +84,5 @@ def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> Rep
         ],
         trend=[TrendPoint(t["period"], t["foreign_installs"], t["hosts_with_foreign"], t["hosts_with_foreign_share"])
                for t in trend],
+        phones=_phones(get, filters),
     )

@@ -4,11 +4,11 @@ that opens offline and prints well."""
 from __future__ import annotations
 
 from html import escape
-from typing import Iterable, List, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 from server.catalog.policy import GROUPS
 from server.report import svg
-from server.report.model import ProductRow, ReportData
+from server.report.model import PhonesData, ProductRow, ReportData
 
 GROUP_LABELS = {
     "domestic": "Domestic",
@@ -89,6 +89,28 @@ def _alternatives(products: List[ProductRow]) -> str:
     return _table(("Product", "Vendor", "Country", "Status", "Hosts", "Installs", "Alternatives"), rows, (4, 5))
 
 
+def _phones(phones: Optional[PhonesData]) -> str:
+    """The phones section: what they run (OS share) and the foreign apps on most of them."""
+    if phones is None:
+        return ""
+    colours = ["#1565c0", "#6a1b9a", "#00838f", "#ad1457", "#4e342e", "#558b2f", "#9e9e9e"]
+    slices = [(f"{o.name} ({o.country})" if o.country else o.name, o.hosts, colours[min(i, len(colours) - 1)])
+              for i, o in enumerate(phones.operating_systems)]
+    charts = "".join([
+        _figure("Phones by operating system", svg.donut("Phones by operating system", slices, f"{phones.hosts:,}")),
+        _figure("Top foreign apps on phones (installs)",
+                svg.bars("Top foreign apps on phones", [(p.name, p.installs) for p in phones.top_products],
+                         FOREIGN_COLOUR)),
+    ])
+    systems = _table(("Operating system", "Vendor country", "Status", "Phones"),
+                     [(o.name, o.country, o.status, o.hosts) for o in phones.operating_systems], (3,))
+    apps = _table(("Foreign app", "Vendor", "Country", "Phones", "Installs"),
+                  [(p.name, p.vendor, p.country, p.hosts, p.installs) for p in phones.top_products], (3, 4))
+    return (f'<section id="phones"><h2>Phones</h2><p>{phones.hosts:,} phones reporting, '
+            f'{phones.hosts_with_foreign:,} with foreign software.</p><div class="charts">{charts}</div>'
+            f"{systems}{apps}</section>")
+
+
 def render(data: ReportData) -> str:
     """The whole report as one HTML document."""
     foreign_installs = data.installs_by_group.get("foreign-proprietary", 0) + data.installs_by_group.get(
@@ -151,6 +173,7 @@ def render(data: ReportData) -> str:
 <section><h2>Machines with the largest foreign footprint</h2>{worst}</section>
 <section><h2>Foreign products and their alternatives</h2>{_alternatives(data.foreign_products)}</section>
 <section><h2>Installs by vendor country</h2>{countries}</section>
+{_phones(data.phones)}
 <p class="note">Counts are installs on reporting machines, the same figures as <code>footprint summary</code>
 for these filters; hosts not seen within the stale period are counted apart and left out of every total.
 Official progress metrics count purchase costs; this report shows the other half: what still runs.</p>

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,26 @@ class HostRow:
 
 
 @dataclass(frozen=True)
+class OsRow:
+    """An operating system and how many hosts run it."""
+
+    name: str
+    country: str
+    status: str
+    hosts: int
+
+
+@dataclass(frozen=True)
+class PhonesData:
+    """The phones section: `footprint summary --kind phone` for the same filters."""
+
+    hosts: int
+    hosts_with_foreign: int
+    operating_systems: List[OsRow]
+    top_products: List[ProductRow]
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one report shows, for one set of filters; shares are percentages (0-100) as totals give them."""
 
@@ -77,3 +97,4 @@ class ReportData:
     foreign_products: List[ProductRow]
     worst_hosts: List[HostRow]
     trend: List[TrendPoint]
+    phones: Optional[PhonesData] = None  # None when no phone reports under these filters

@@ -431,7 +431,9 @@ def os_titles(report: Report) -> List[SoftwareItem]:
     os_ = report.host.os
     if not os_.name:
         return []
-    name = os_.product_name if os_.family == "windows" and os_.product_name else os_.name
+    # Windows names its edition; an Android phone its vendor's build (One UI, Xiaomi HyperOS, EMUI), which decides
+    # who owns what it runs (docs/report-format.md, "Phones")
+    name = os_.product_name if os_.family in ("windows", "android") and os_.product_name else os_.name
     version = os_.display_version or os_.version or os_.build or ""
     return [SoftwareItem(name=name, version=version or "-", source="os", arch=os_.arch, id=os_.distro_id)]
 

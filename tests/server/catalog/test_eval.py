@@ -17,7 +17,7 @@ from tests.support.catalog_eval import load_eval, score
 
 EVAL_DIR = Path(__file__).with_name("eval")
 ACCURACY_FLOOR = 0.95
-SOURCES = {"windows", "msix", "deb", "rpm", "snap", "flatpak", "homebrew", "macos-app", "os"}
+SOURCES = {"windows", "msix", "deb", "rpm", "snap", "flatpak", "homebrew", "macos-app", "os", "android", "ios"}
 
 
 @pytest.fixture(scope="module")
