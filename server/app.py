@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from server import __version__, serving
-from server.api import admin, agent, openapi, ops, totals
+from server.api import admin, agent, openapi, ops, targets, totals
 from server.api.errors import Rejections, install_handlers
 from server.settings import Settings
 from server.store import classify, migrate
@@ -39,7 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ingest_latency = ops.LatencyHistogram()
     app.state.clock = utcnow  # what "now" is for the totals' stale and trend windows (tests set it)
     install_handlers(app)
-    for router in (agent.router, admin.router, totals.router, ops.router):
+    for router in (agent.router, admin.router, totals.router, targets.router, ops.router):
         app.include_router(router)
     app.openapi = lambda: openapi.document(app)
     return app

@@ -37,7 +37,7 @@ WHAT = {
     401: "no valid credential for this call",
     403: "the credential may not do this (read-only token, another host's key, removed host)",
     404: "no such host, token or route",
-    409: "the host id is enrolled already and no proof of being that host came",
+    409: "a conflict: the host id is enrolled already without proof of being that host, or the target exists",
     413: "the body is larger than the collector's limits",
     415: "a Content-Type or Content-Encoding the collector does not read",
     422: "a field or parameter out of the contract, named in `detail`",

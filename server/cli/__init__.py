@@ -11,7 +11,7 @@ import typer
 
 from server.cli import catalog, catalog_register
 from server.cli.database import collector, imports, reclassify
-from server.cli.remote import inventory, report, totals
+from server.cli.remote import inventory, report, targets, totals
 
 app = typer.Typer(
     name="footprint",
@@ -24,6 +24,7 @@ collector.register(app)
 inventory.register(app)
 imports.register(app)
 report.register(app)
+targets.register(app)
 totals.register(app)
 reclassify.register(catalog.catalog_app)
 catalog_register.register(catalog.catalog_app)

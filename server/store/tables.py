@@ -13,7 +13,9 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -412,4 +414,45 @@ catalog_state = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Migration targets (server/target_model.py): what must be gone from which hosts by when.
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("remove_kind", String(32), nullable=False),  # foreign | foreign-proprietary | foreign-os | category | …
+    Column("remove_value", String(128), nullable=False, server_default=""),
+    Column("due", Date, nullable=False),
+    Column("tags", Text, nullable=False, server_default="[]"),  # JSON list of "KEY=VALUE"
+    Column("os", String(64)),
+    Column("kind", String(16)),
+    Column("stale_days", Integer),
+    _ts("updated_at", nullable=False),
+)
+
+target_milestones = Table(
+    "target_milestones",
+    metadata,
+    Column("target_id", ForeignKey("targets.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("due", Date, nullable=False),
+    Column("share", Float, nullable=False),  # compliant hosts, percent
+    Column("tags", Text, nullable=False, server_default="[]"),
+)
+
+# Every add, edit and removal of a target: who (the admin token), when, and the definition before and after.
+target_changes = Table(
+    "target_changes",
+    metadata,
+    Column("id", EVENT_ID, primary_key=True, autoincrement=True),
+    Column("target", String(64), nullable=False, index=True),
+    Column("action", String(8), nullable=False),  # add | edit | remove
+    Column("token_id", Integer),
+    Column("who", String(300), nullable=False),
+    _ts("at", nullable=False),
+    Column("before", Text),  # JSON, as target_model.target_dict writes it
+    Column("after", Text),
 )
