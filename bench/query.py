@@ -2,7 +2,9 @@
 `footprint serve` over HTTP (median of --repeat runs), next to the targets of issue 5.
 
 Targets (2-core machine): summary, vendors, products, trend each <= 0.5 s on SQLite at 10,000 hosts x ~300
-programs, and <= 2 s at 100,000 hosts on PostgreSQL. foreign-hosts, unknown and export are timed too.
+programs, and <= 2 s at 100,000 hosts on PostgreSQL; `targets` (five migration targets with their burndown and
+projection, issue 14) <= 0.5 s on SQLite, and the `footprint targets` command is timed as a user runs it.
+foreign-hosts, unknown and export are timed too.
 
 The fleet is written straight into the tables with SQLAlchemy executemany (hosts, tags, titles, host_software,
 software_events, host_os, os_events): sending 10,000 reports through ingest one by one would take far longer
@@ -35,8 +37,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.support import synthetic_fleet as synthetic  # noqa: E402
 
 ENDPOINTS = [("summary", "/summary", 0.5), ("vendors", "/vendors", 0.5), ("products", "/products", 0.5),
-             ("trend", "/trend", 0.5), ("foreign-hosts", "/foreign-hosts", None), ("unknown", "/unknown", None),
-             ("export", "/export", None)]
+             ("trend", "/trend", 0.5), ("targets", "/targets", 0.5), ("foreign-hosts", "/foreign-hosts", None),
+             ("unknown", "/unknown", None), ("export", "/export", None)]
+# five migration targets of the kinds an organisation sets (issue 14): whole fleet, a department, an OS, a product
+TARGETS = [
+    {"name": "decree-166", "remove": "foreign", "due_days": 400},
+    {"name": "finance-proprietary", "remove": "foreign-proprietary", "tags": ["dept=finance"], "due_days": 200},
+    {"name": "windows-video", "remove": "category:video-conferencing", "os": "windows", "due_days": 120},
+    {"name": "zoom-off", "remove": "product:zoom-workplace", "due_days": 90,
+     "milestones": [{"days": 30, "share": 50, "tags": ["dept=sales"]}]},
+    {"name": "sales-foreign-os", "remove": "foreign-os", "kind": "computer", "tags": ["dept=sales"], "due_days": 365},
+]
 DROPPED = ("Zoom Workplace (64-bit)", "TeamViewer", "AnyDesk")
 BATCH = 200_000
 
@@ -234,6 +245,34 @@ def build(engine, hosts: int, programs: int, seed: int) -> dict:
             "titles": result["titles"]}
 
 
+def add_targets(engine, now: datetime) -> None:
+    """TARGETS through the store, as `footprint targets add` would keep them."""
+    from server.store.targets import save_target
+    from server.target_model import parse_target
+
+    for t in TARGETS:
+        fields = {k: v for k, v in t.items() if k != "due_days"}
+        fields["due"] = (now + timedelta(days=t["due_days"])).date()
+        fields["milestones"] = [{"date": (now + timedelta(days=m["days"])).date(), "share": m["share"],
+                                 "tags": m["tags"]} for m in t.get("milestones", [])]
+        save_target(engine, parse_target(fields), None, now)
+
+
+def time_cli(url: str, token: str, repeat: int) -> List[float]:
+    """`footprint targets` as a user runs it: a new process, the Typer app, the request and the table."""
+    import os
+
+    env = {**os.environ, "FOOTPRINT_SERVER": url, "FOOTPRINT_TOKEN": token}
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from server.cli import main; main()", "targets"], env=env,
+                       check=True, capture_output=True)
+        runs.append(time.perf_counter() - started)
+    print(f"  footprint targets (CLI) median {statistics.median(runs):.3f} s", file=sys.stderr)
+    return runs
+
+
 def time_endpoints(url: str, token: str, repeat: int) -> Dict[str, List[float]]:
     import requests
 
@@ -311,10 +350,12 @@ def main() -> None:
                   f"titles classified and totals built in {phases['classify']:.0f} s; total "
                   f"{phases['write'] + phases['index'] + phases['classify']:.0f} s (target <= 600 s)", file=sys.stderr)
         token = create_token(engine, "admin", name="bench").secret
+        add_targets(engine, datetime.now(timezone.utc))
         engine.dispose()
         process, url = start_collector(db_url, data_dir)
         try:
             timings = time_endpoints(url, token, args.repeat)
+            cli_runs = time_cli(url, token, args.repeat)
         finally:
             process.terminate()
             process.wait(timeout=60)
@@ -331,6 +372,8 @@ def main() -> None:
         verdict = "" if target is None else ("met" if median <= target else "MISSED")
         shown = "-" if target is None else f"{target:.1f}"
         print(f"{name:<14} {median:>10.3f} {min(runs):>8.3f} {shown:>10}  {verdict}")
+    print(f"{'targets (CLI)':<14} {statistics.median(cli_runs):>10.3f} {min(cli_runs):>8.3f} {'-':>10}  "
+          f"(a new `footprint targets` process: Typer start, the request above, the table; {len(TARGETS)} targets)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,20 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 from server.catalog.taxonomy import CATEGORIES
-from server.report.model import CategoryRow, HostRow, OsRow, PhonesData, ProductRow, ReportData, TrendPoint, VendorRow
+from server.report.model import (
+    BurndownPoint,
+    CategoryRow,
+    DepartmentRow,
+    HostRow,
+    MilestoneRow,
+    OsRow,
+    PhonesData,
+    ProductRow,
+    ReportData,
+    TargetSection,
+    TrendPoint,
+    VendorRow,
+)
 
 Get = Callable[..., Any]  # ApiClient.get: (path, **query parameters) -> decoded JSON
 
@@ -48,6 +61,27 @@ def _phones(get: Get, filters: Dict[str, Any]) -> Optional[PhonesData]:
     )
 
 
+def _target(get: Get, t: dict, method: str) -> TargetSection:
+    """A target's section: its `footprint targets` figures and its per-department table (`targets show`)."""
+    shown = get(f"/targets/{t['name']}", limit=1)
+    p = t["projection"]
+    start = p.get("start")
+    return TargetSection(
+        name=t["name"], description=t["description"], remove=t["remove"], due=t["due"], status=t["status"],
+        hosts_in_scope=t["hosts_in_scope"], compliant_hosts=t["compliant_hosts"],
+        violating_hosts=t["violating_hosts"], violating_installs=t["violating_installs"],
+        compliant_share=t["compliant_share"], per_week=p["per_week"], completion=p["completion"],
+        projection_start=(start["at"], start["violating_installs"]) if start else None, method=method,
+        burndown=[BurndownPoint(b["week"], b["at"], b["violating_installs"]) for b in t["burndown"]],
+        milestones=[MilestoneRow(m["date"], m["share"], ", ".join(m["tags"]), m["compliant_share"], m["status"])
+                    for m in t["milestones"]],
+        departments=[DepartmentRow(d["group"] or "(none)", d["hosts_in_scope"], d["compliant_hosts"],
+                                   d["violating_hosts"], d["violating_installs"], d["compliant_share"])
+                     for d in shown["departments"]],
+        group_tag=shown["group_tag"],
+    )
+
+
 def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> ReportData:
     """Every figure of the report for `filters` (the API's tag, os, seen_within_days, stale_days) with the
     trend from `since` (YYYY-MM-DD)."""
@@ -55,6 +89,7 @@ def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> Rep
     foreign = get("/products", status=["foreign"], **filters)["products"]
     worst = get("/foreign-hosts", limit=WORST_HOSTS, **filters)["hosts"]
     trend = get("/trend", since=since, by="month", **filters)["trend"]
+    listed = get("/targets")
     by_status = {row["status"]: row for row in summary["installs_by_status"]}
     return ReportData(
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -85,4 +120,5 @@ def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> Rep
         trend=[TrendPoint(t["period"], t["foreign_installs"], t["hosts_with_foreign"], t["hosts_with_foreign_share"])
                for t in trend],
         phones=_phones(get, filters),
+        targets=[_target(get, t, listed["method"]) for t in listed["targets"]],
     )

@@ -3,12 +3,13 @@ that opens offline and prints well."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from html import escape
 from typing import Iterable, List, Optional, Sequence
 
 from server.catalog.policy import GROUPS
 from server.report import svg
-from server.report.model import PhonesData, ProductRow, ReportData
+from server.report.model import PhonesData, ProductRow, ReportData, TargetSection
 
 GROUP_LABELS = {
     "domestic": "Domestic",
@@ -23,6 +24,8 @@ GROUP_COLOURS = {
     "unknown": "#9e9e9e",
 }
 FOREIGN_COLOUR = GROUP_COLOURS["foreign-proprietary"]
+BURNDOWN_COLOURS = {"line": FOREIGN_COLOUR, "due": "#1b1b1b", "milestone": "#6a1b9a", "projection": "#1565c0"}
+STATUS_COLOURS = {"met": "#2e7d32", "on track": "#2e7d32", "at risk": "#ef8f00", "missed": "#c62828"}
 
 # No script runs and nothing is fetched: the policy allows only the inline styles and data: images.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -35,6 +38,7 @@ h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
 .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin-top: 16px; }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 12px; }
 .card .value { font-size: 28px; font-weight: bold; } .card .label { font-size: 13px; color: #444; }
+.status { color: #fff; border-radius: 4px; padding: 1px 8px; font-size: 15px; }
 .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 12px 24px; }
 figure { margin: 0; break-inside: avoid; } figcaption { font-weight: bold; margin: 12px 0 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
@@ -111,6 +115,49 @@ def _phones(phones: Optional[PhonesData]) -> str:
             f"{systems}{apps}</section>")
 
 
+def _day(value: str) -> float:
+    """An RFC 3339 instant or a date as an ordinal day with its fraction, the burndown chart's x axis."""
+    if len(value) == 10:
+        return float(date.fromisoformat(value).toordinal())
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.toordinal() + (moment.hour * 3600 + moment.minute * 60 + moment.second) / 86400
+
+
+def _target(t: TargetSection) -> str:
+    """A target's section: status, headline figures, the burndown chart, milestones and departments."""
+    projection = None
+    if t.completion and t.projection_start:
+        projection = (_day(t.projection_start[0]), t.projection_start[1], _day(t.completion) + 0.5, t.completion)
+    chart = svg.burndown(f"Burndown of {t.name}", [(p.week, _day(p.at), p.violating_installs) for p in t.burndown],
+                         (_day(t.due) + 0.5, t.due), [(_day(m.date) + 0.5, m.date) for m in t.milestones],
+                         projection, BURNDOWN_COLOURS)
+    rate = f"{t.per_week:,.1f} installs fewer a week" if t.per_week and t.per_week > 0 else "not falling"
+    cards = "".join([
+        _card(f"{t.hosts_in_scope:,}", "hosts in scope", "target-hosts"),
+        _card(_percent(t.compliant_share), f"{t.compliant_hosts:,} hosts compliant", "target-compliant"),
+        _card(f"{t.violating_hosts:,}", f"hosts violating, {t.violating_installs:,} offending installs",
+              "target-violating"),
+        _card(t.completion or "none", f"projected completion ({rate})", "target-completion"),
+    ])
+    milestones = _table(("Milestone", "Required share", "Scope", "Compliant now", "Status"),
+                        [(m.date, _percent(m.share), m.scope or "whole scope", _percent(m.compliant_share), m.status)
+                         for m in t.milestones], ())
+    departments = _table((t.group_tag, "Hosts", "Compliant", "Violating", "Offending installs", "Compliant share"),
+                         [(d.department, d.hosts, d.compliant, d.violating, d.installs, _percent(d.compliant_share))
+                          for d in t.departments], (1, 2, 3, 4))
+    colour = STATUS_COLOURS.get(t.status, "#555")
+    description = f"{escape(t.description)} · " if t.description else ""
+    return f"""<section class="target" data-target="{escape(t.name)}" data-status="{escape(t.status)}">
+<h2>Target {escape(t.name)}: <span class="status" style="background:{colour}">{escape(t.status)}</span></h2>
+<div class="meta">{description}{escape(t.remove)} gone by {escape(t.due)}</div>
+<section class="cards">{cards}</section>
+{_figure("Offending installs per week, due date, milestones and projection", chart)}
+{milestones if t.milestones else ""}
+<h3>By {escape(t.group_tag)}</h3>{departments}
+<p class="note">Projection: {escape(t.method)}.</p>
+</section>"""
+
+
 def render(data: ReportData) -> str:
     """The whole report as one HTML document."""
     foreign_installs = data.installs_by_group.get("foreign-proprietary", 0) + data.installs_by_group.get(
@@ -174,6 +221,7 @@ def render(data: ReportData) -> str:
 <section><h2>Foreign products and their alternatives</h2>{_alternatives(data.foreign_products)}</section>
 <section><h2>Installs by vendor country</h2>{countries}</section>
 {_phones(data.phones)}
+{"".join(_target(t) for t in data.targets)}
 <p class="note">Counts are installs on reporting machines, the same figures as <code>footprint summary</code>
 for these filters; hosts not seen within the stale period are counted apart and left out of every total.
 Official progress metrics count purchase costs; this report shows the other half: what still runs.</p>

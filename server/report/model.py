@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,60 @@ class PhonesData:
 
 
 @dataclass(frozen=True)
+class BurndownPoint:
+    """Offending installs at the end of an ISO week (the last point: when the report was made)."""
+
+    week: str
+    at: str  # RFC 3339
+    violating_installs: int
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    date: str
+    share: float  # required compliant share, percent
+    scope: str  # the tags narrowing the target's scope, or ""
+    compliant_share: float
+    status: str  # met | missed | pending
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One value of the department tag within a target's scope."""
+
+    department: str
+    hosts: int
+    compliant: int
+    violating: int
+    installs: int
+    compliant_share: float
+
+
+@dataclass(frozen=True)
+class TargetSection:
+    """One migration target as `footprint targets -o json` gives it, for its section of the report."""
+
+    name: str
+    description: str
+    remove: str
+    due: str
+    status: str
+    hosts_in_scope: int
+    compliant_hosts: int
+    violating_hosts: int
+    violating_installs: int
+    compliant_share: float
+    per_week: Optional[float]
+    completion: Optional[str]
+    projection_start: Optional[Tuple[str, float]]  # (RFC 3339, installs) where the fitted line starts
+    method: str
+    burndown: List[BurndownPoint] = field(default_factory=list)
+    milestones: List[MilestoneRow] = field(default_factory=list)
+    departments: List[DepartmentRow] = field(default_factory=list)
+    group_tag: str = "dept"
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one report shows, for one set of filters; shares are percentages (0-100) as totals give them."""
 
@@ -98,3 +152,4 @@ class ReportData:
     worst_hosts: List[HostRow]
     trend: List[TrendPoint]
     phones: Optional[PhonesData] = None  # None when no phone reports under these filters
+    targets: List[TargetSection] = field(default_factory=list)

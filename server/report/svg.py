@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from html import escape
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 FONT = "font-family=\"system-ui, 'DejaVu Sans', Arial, sans-serif\""
 EMPTY_TEXT = "no data for these filters"
@@ -125,4 +125,59 @@ def share_line(title: str, points: Sequence[Tuple[str, float]], colour: str, wid
         if i % label_every == 0 or i == len(points) - 1:
             parts.append(f'<text x="{x:.1f}" y="{height - 14}" text-anchor="middle" fill="#555">'
                          f"{_label(label, 10)}</text>")
+    return _svg(width, height, title, "".join(parts))
+
+
+def burndown(title: str, points: Sequence[Tuple[str, float, int]], due: Tuple[float, str],
+             milestones: Sequence[Tuple[float, str]], projection: Optional[Tuple[float, float, float, str]],
+             colours: Dict[str, str], width: int = 560) -> str:
+    """Offending installs per week (label, day, installs) as a line, the due date and each milestone as vertical
+    lines, and the projection (from day, installs, to the completion day, its label) dashed down to zero. Days
+    are ordinal numbers with a fraction; each mark carries its figure in a data- attribute."""
+    height = 240
+    if not points:
+        return _empty(width, height, title)
+    left, right, top, bottom = 52, 24, 22, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    first = points[0][1]
+    last = max([points[-1][1], due[0], *(m[0] for m in milestones)] + ([projection[2]] if projection else []))
+    span = max(last - first, 1.0)
+    peak = 4 * math.ceil(max(max(v for _, _, v in points), 1) / 4)  # four whole-number steps on the axis
+
+    def x(day: float) -> float:
+        return left + plot_w * (day - first) / span
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - value / peak)
+
+    parts = []
+    for tick in range(5):
+        value = peak * tick / 4
+        parts.append(f'<line x1="{left}" y1="{y(value):.1f}" x2="{width - right}" y2="{y(value):.1f}" stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="#555">{value:,.0f}</text>')
+    parts.append(f'<line class="due" data-due="{escape(due[1])}" x1="{x(due[0]):.1f}" y1="{top - 6}" '
+                 f'x2="{x(due[0]):.1f}" y2="{top + plot_h}" stroke="{colours["due"]}" stroke-width="3"/>')
+    parts.append(f'<text x="{x(due[0]) - 4:.1f}" y="{top - 9}" text-anchor="end" fill="{colours["due"]}">'
+                 f'due {escape(due[1])}</text>')
+    for day, label in milestones:
+        parts.append(f'<line class="milestone" data-milestone="{escape(label)}" x1="{x(day):.1f}" y1="{top}" '
+                     f'x2="{x(day):.1f}" y2="{top + plot_h}" stroke="{colours["milestone"]}" stroke-width="2" '
+                     f'stroke-dasharray="3 3"><title>milestone {escape(label)}</title></line>')
+    if projection:
+        start, value, end, label = projection
+        parts.append(f'<line class="projection" data-completion="{escape(label)}" x1="{x(start):.1f}" '
+                     f'y1="{y(value):.1f}" x2="{x(end):.1f}" y2="{y(0):.1f}" stroke="{colours["projection"]}" '
+                     f'stroke-width="3" stroke-dasharray="8 5"><title>projected completion {escape(label)}</title>'
+                     f"</line>")
+    coords = [(x(day), y(v)) for _, day, v in points]
+    if len(coords) > 1:
+        path = " ".join(f"{px:.1f},{py:.1f}" for px, py in coords)
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{colours["line"]}" stroke-width="3"/>')
+    for (label, _, value), (px, py) in zip(points, coords):
+        parts.append(f'<circle class="week" data-week="{escape(label)}" data-installs="{value}" cx="{px:.1f}" '
+                     f'cy="{py:.1f}" r="3.5" fill="{colours["line"]}"><title>{escape(label)}: {value:,}</title>'
+                     f"</circle>")
+    parts.append(f'<text x="{left}" y="{height - 14}" fill="#555">{escape(points[0][0])}</text>')
+    parts.append(f'<text x="{width - right}" y="{height - 14}" text-anchor="end" fill="#555">'
+                 f'{escape(projection[3] if projection else points[-1][0])}</text>')
     return _svg(width, height, title, "".join(parts))
