@@ -251,6 +251,14 @@ class Refusal(BaseModel):
     current: bool = Field(description="no report was applied after it: the inventory shown predates it")
 
 
+class HostError(BaseModel):
+    """A source error of the host's last applied report: what its agent could not inventory."""
+
+    source: str
+    path: Optional[str] = None
+    message: str
+
+
 class HostRow(BaseModel):
     """A host in `GET /admin/hosts`."""
 
@@ -264,6 +272,8 @@ class HostRow(BaseModel):
     last_report_at: Optional[datetime] = Field(None, description="when its last applied report was received")
     software_count: int
     last_refusal: Optional[Refusal] = None
+    error_count: int = Field(description="source errors in its last applied report: any makes it incomplete")
+    errors: Optional[List[HostError]] = Field(None, description="with ?incomplete=true: the first few of them")
     tags: Dict[str, str]
 
 
@@ -280,3 +290,4 @@ class HostDetail(BaseModel):
     hostname: str
     last_report_at: Optional[datetime] = None
     last_refusal: Optional[Refusal] = None
+    errors: List[HostError] = Field(description="the source errors of its last applied report (incomplete if any)")

@@ -19,13 +19,14 @@ from sqlalchemy import Connection, and_, exists, false, func, select
 
 from server.settings import env
 from server.store.aggregates import GROUP_COLUMNS, daily_from_events, unknown_links
-from server.store.queries import host_conditions
+from server.store.queries import host_conditions, incomplete_host
 from server.store.tables import (
     class_daily,
     class_totals,
     classes,
     flag_daily,
     host_classes,
+    host_errors,
     host_software,
     host_totals,
     hosts,
@@ -122,6 +123,7 @@ def host_counts(conn: Connection, f: HostFilter) -> dict:
     stale = conn.execute(select(func.count()).select_from(hosts).where(
         known, hosts.c.last_seen < f.stale_cutoff())).scalar_one()
     foreign = host_totals.c.foreign_proprietary + host_totals.c.foreign_open_source
+    incomplete = incomplete_host()
     os_class = classes.alias("os_class")
     row = conn.execute(
         select(
@@ -131,6 +133,8 @@ def host_counts(conn: Connection, f: HostFilter) -> dict:
             func.count().filter(foreign > 0),
             func.count().filter(host_totals.c.foreign_proprietary > 0),
             func.count().filter(os_class.c.status == "domestic"),
+            func.count().filter(incomplete),
+            func.count().filter(foreign == 0, ~incomplete),
         )
         .select_from(hosts)
         .join(host_totals, host_totals.c.host_id == hosts.c.id)
@@ -139,13 +143,16 @@ def host_counts(conn: Connection, f: HostFilter) -> dict:
     ).one()
     reporting, installs = row[0], int(row[1])
     groups = dict(zip(GROUPS, (int(v) for v in row[2:6])))
-    with_foreign, with_proprietary, domestic_os = row[6], row[7], row[8]
+    with_foreign, with_proprietary, domestic_os, incomplete_hosts, without_foreign = row[6:11]
     return {
         "hosts": {"known": total, "reporting": reporting, "stale": stale,
                   "not_reported_yet": total - stale - reporting if not f.seen_within_days else None},
         "hosts_with_foreign": with_foreign, "hosts_with_foreign_share": _share(with_foreign, reporting),
         "hosts_with_foreign_proprietary": with_proprietary,
         "hosts_with_foreign_proprietary_share": _share(with_proprietary, reporting),
+        # an incomplete host (its last report carries source errors) is never counted free of foreign software
+        "hosts_without_foreign": without_foreign, "hosts_without_foreign_share": _share(without_foreign, reporting),
+        "hosts_incomplete": incomplete_hosts, "hosts_incomplete_share": _share(incomplete_hosts, reporting),
         "domestic_os_hosts": domestic_os, "domestic_os_share": _share(domestic_os, reporting),
         "installs": installs,
         "installs_by_status": [{"status": g, "installs": groups[g], "share": _share(groups[g], installs)}
@@ -191,6 +198,7 @@ def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
                                               with_versions=False)[:top]
     result["operating_systems"] = operating_systems(conn, f)
     result["extensions"] = _extensions_summary(conn, f, counts, info, top)
+    result["incomplete_reasons"] = incomplete_reasons(conn, f)[:top]
     result["filters"] = describe(f)
     return result
 
@@ -207,6 +215,14 @@ def _extensions_summary(conn: Connection, f: HostFilter, counts, info, top: int)
                                    for g, n in by_group.items()],
             "top_foreign": products(conn, f, statuses=FOREIGN, counts=counts, info=info, with_versions=False,
                                     extensions="only")[:top]}
+
+def incomplete_reasons(conn: Connection, f: HostFilter) -> List[dict]:
+    """Why current hosts are incomplete: each source error (source and message) with the hosts reporting it."""
+    e = host_errors.c
+    n = func.count(func.distinct(e.host_id)).label("hosts")
+    query = (select(e.source, e.message, n).join(hosts, hosts.c.id == e.host_id).where(f.current())
+             .group_by(e.source, e.message).order_by(n.desc(), e.source, e.message))
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def describe(f: HostFilter) -> dict:
@@ -339,7 +355,8 @@ def foreign_hosts(conn: Connection, f: HostFilter, limit: int = 50, sort: str = 
     query = (
         select(hosts.c.id, hosts.c.hostname, hosts.c.os_name, hosts.c.last_seen, host_totals.c.installs,
                host_totals.c.foreign_proprietary, host_totals.c.foreign_open_source, host_totals.c.domestic,
-               host_totals.c.unknown, foreign, os_class.c.status.label("os_status"))
+               host_totals.c.unknown, foreign, os_class.c.status.label("os_status"),
+               incomplete_host().label("incomplete"))
         .join(host_totals, host_totals.c.host_id == hosts.c.id)
         .outerjoin(os_class, os_class.c.id == host_totals.c.os_class_id)
         .where(f.current(), foreign > 0)

@@ -42,13 +42,14 @@ def list_hosts(
     kind: Optional[str] = Query(None, pattern=queries.KIND_PATTERN, description="computer, phone or tablet"),
     tag: List[str] = Query([], description="KEY=VALUE, repeatable (all must match)"),
     not_seen_days: Optional[float] = Query(None, ge=0, le=MAX_DAYS),
+    incomplete: bool = Query(False, description="only hosts whose last report carries source errors, with them"),
     limit: int = Query(1000, ge=1, le=MAX_ROWS),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(admin),
 ) -> dict:
     with engine.connect() as conn:
-        rows = queries.list_hosts(conn, os, _tag_pairs(tag), not_seen_days, limit, offset, kind)
+        rows = queries.list_hosts(conn, os, _tag_pairs(tag), not_seen_days, limit, offset, kind, incomplete)
     return {"hosts": rows}
 
 

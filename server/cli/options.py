@@ -57,6 +57,9 @@ class Extensions(str, Enum):
 ExtensionsOption = typer.Option(Extensions.exclude, "--extensions",
                                 help="Browser and IDE extensions: exclude (default), include or only.")
 SeenWithinOption = typer.Option(None, "--seen-within", min=1, help="Only hosts seen in the last DAYS days.")
+IncompleteOption = typer.Option(False, "--incomplete",
+                                help="Only hosts whose last report carries source errors (a database unreadable, a "
+                                     "profile denied), with why: their inventory misses something.")
 StaleDaysOption = typer.Option(None, "--stale-days", min=1,
                                help="Hosts silent this many days are stale, counted apart (default 30).")
 

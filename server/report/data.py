@@ -121,4 +121,7 @@ def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> Rep
                for t in trend],
         phones=_phones(get, filters),
         targets=[_target(get, t, listed["method"]) for t in listed["targets"]],
+        hosts_incomplete=summary["hosts_incomplete"],
+        hosts_without_foreign=summary["hosts_without_foreign"],
+        incomplete_reasons=[(f"{r['source']}: {r['message']}", r["hosts"]) for r in summary["incomplete_reasons"]],
     )

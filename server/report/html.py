@@ -158,6 +158,17 @@ def _target(t: TargetSection) -> str:
 </section>"""
 
 
+def _incomplete(data: ReportData) -> str:
+    """"3 hosts incomplete: deb: cannot read: …" and every reason, or nothing when every inventory is complete."""
+    if not data.hosts_incomplete:
+        return ""
+    first = f": {data.incomplete_reasons[0][0]}" if data.incomplete_reasons else ""
+    reasons = _table(("Source error", "Hosts"), data.incomplete_reasons, (1,))
+    return (f'<section><h2 data-figure="incomplete">{data.hosts_incomplete:,} hosts incomplete{escape(first)}</h2>'
+            f"<p>Their last report carries source errors, so their inventory misses something: they are not counted "
+            f"as free of foreign software (<code>footprint hosts --incomplete</code>).</p>{reasons}</section>")
+
+
 def render(data: ReportData) -> str:
     """The whole report as one HTML document."""
     foreign_installs = data.installs_by_group.get("foreign-proprietary", 0) + data.installs_by_group.get(
@@ -174,6 +185,8 @@ def render(data: ReportData) -> str:
         _card(_percent(foreign_install_share), f"{foreign_installs:,} foreign installs", "foreign-installs"),
         _card(_percent(data.domestic_os_share), f"{data.hosts_domestic_os:,} hosts on a domestic OS",
               "domestic-os"),
+        _card(f"{data.hosts_incomplete:,}", "hosts incomplete (source errors): never counted free of foreign "
+              f"software; {data.hosts_without_foreign:,} complete hosts without any", "hosts-incomplete"),
     ])
     group_slices = [(GROUP_LABELS[g], data.installs_by_group.get(g, 0), GROUP_COLOURS[g]) for g in GROUPS]
     os_slices = [
@@ -217,7 +230,7 @@ def render(data: ReportData) -> str:
 <div class="meta">Generated {escape(data.generated_at)} · {escape(filters)}</div></header>
 <section class="cards">{cards}</section>
 <section><h2>Charts</h2><div class="charts">{charts}</div></section>
-<section><h2>Machines with the largest foreign footprint</h2>{worst}</section>
+{_incomplete(data)}<section><h2>Machines with the largest foreign footprint</h2>{worst}</section>
 <section><h2>Foreign products and their alternatives</h2>{_alternatives(data.foreign_products)}</section>
 <section><h2>Installs by vendor country</h2>{countries}</section>
 {_phones(data.phones)}

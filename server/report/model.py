@@ -153,3 +153,7 @@ class ReportData:
     trend: List[TrendPoint]
     phones: Optional[PhonesData] = None  # None when no phone reports under these filters
     targets: List[TargetSection] = field(default_factory=list)
+    # hosts whose last report carries source errors, never counted free of foreign software, and why
+    hosts_incomplete: int = 0
+    hosts_without_foreign: int = 0  # complete inventories with no foreign software found
+    incomplete_reasons: List[Tuple[str, int]] = field(default_factory=list)  # ("deb: cannot read: …", hosts)

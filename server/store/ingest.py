@@ -24,6 +24,7 @@ from server.store.db import as_utc, utcnow, write_transaction
 from server.store.tables import (
     classes,
     host_disks,
+    host_errors,
     host_interfaces,
     host_os,
     host_software,
@@ -481,7 +482,7 @@ def _title_row(key: str, item: SoftwareItem, seen_at: datetime, os_id: Optional[
 def _apply_facts(
     conn: Connection, host_id: str, parsed: ParsedReport, software_count: int, now: datetime
 ) -> None:
-    """Host, OS and hardware columns, interfaces and disks as the report states them."""
+    """Host, OS and hardware columns, interfaces, disks and source errors as the report states them."""
     report = parsed.report
     host, os_, hw = report.host, report.host.os, report.hardware
     values = {
@@ -538,6 +539,11 @@ def _apply_facts(
         conn.execute(host_interfaces.insert(), interfaces)
     if disks:
         conn.execute(host_disks.insert(), disks)
+    conn.execute(delete(host_errors).where(host_errors.c.host_id == host_id))
+    if report.errors:  # what the agent could not inventory: the host counts as incomplete until a clean report
+        conn.execute(host_errors.insert(), [
+            {"host_id": host_id, "position": i, "source": e.source, "path": e.path, "message": e.message}
+            for i, e in enumerate(report.errors)])
 
 
 _DISK_COLS = ("device", "mount", "fstype", "size_bytes")

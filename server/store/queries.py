@@ -12,6 +12,7 @@ from server.store import refusals
 from server.store.db import as_utc, utcnow
 from server.store.tables import (
     host_disks,
+    host_errors,
     host_interfaces,
     host_software,
     host_tags,
@@ -32,6 +33,7 @@ HOST_COLUMNS = (
     "software_count",
 )
 REFUSAL_COLUMNS = ("last_report_at", *refusals.COLUMNS)
+ERRORS_LISTED = 5  # source errors per host in `hosts --incomplete` (`host HOST` shows them all)
 
 
 def parse_tag_filters(tags: Sequence[str]) -> List[tuple]:
@@ -78,12 +80,21 @@ def host_filters(
     tags: Sequence[tuple] = (),
     not_seen_days: Optional[float] = None,
     kind: Optional[str] = None,
+    incomplete: bool = False,
 ) -> list:
-    """The host filter plus `not_seen_days` (only hosts silent that long), for the host listings."""
+    """The host filter plus `not_seen_days` (only hosts silent that long) and `incomplete` (only hosts whose last
+    report carries source errors), for the host listings."""
     clauses = host_conditions(os, tags, kind)
     if not_seen_days is not None:
         clauses.append(hosts.c.last_seen < utcnow() - timedelta(days=not_seen_days))
+    if incomplete:
+        clauses.append(incomplete_host())
     return clauses
+
+
+def incomplete_host():
+    """The host's last applied report carries source errors: its inventory is known to miss something."""
+    return select(host_errors.c.host_id).where(host_errors.c.host_id == hosts.c.id).exists()
 
 
 def list_hosts(
@@ -94,10 +105,14 @@ def list_hosts(
     limit: int = 1000,
     offset: int = 0,
     kind: Optional[str] = None,
+    incomplete: bool = False,
 ) -> List[dict]:
+    """Hosts by name; each with its tags, last refusal and source error count (with `incomplete`, the first
+    ERRORS_LISTED errors too)."""
+    errors = select(func.count()).where(host_errors.c.host_id == hosts.c.id).scalar_subquery()
     query = (
-        select(*(hosts.c[c] for c in HOST_COLUMNS + REFUSAL_COLUMNS))
-        .where(*host_filters(os, tags, not_seen_days, kind))
+        select(*(hosts.c[c] for c in HOST_COLUMNS + REFUSAL_COLUMNS), errors.label("error_count"))
+        .where(*host_filters(os, tags, not_seen_days, kind, incomplete))
         .order_by(hosts.c.hostname, hosts.c.id)
         .limit(limit)
         .offset(offset)
@@ -110,7 +125,24 @@ def list_hosts(
         for column in refusals.COLUMNS:
             del row[column]
         row["tags"] = tags_by_host.get(row["id"], {})
+    if incomplete:
+        listed = _errors(conn, [r["id"] for r in rows], ERRORS_LISTED)
+        for row in rows:
+            row["errors"] = listed.get(row["id"], [])
     return rows
+
+
+def _errors(conn: Connection, host_ids: List[str], first: Optional[int] = None) -> dict:
+    """Each host's source errors in report order (only the `first` few of each when given)."""
+    found: dict = {}
+    e = host_errors.c
+    for start in range(0, len(host_ids), 500):
+        query = select(e.host_id, e.source, e.path, e.message).where(e.host_id.in_(host_ids[start:start + 500]))
+        if first is not None:
+            query = query.where(e.position < first)
+        for row in conn.execute(query.order_by(e.host_id, e.position)):
+            found.setdefault(row.host_id, []).append({"source": row.source, "path": row.path, "message": row.message})
+    return found
 
 
 def _tags(conn: Connection, host_ids: List[str]) -> dict:
@@ -159,6 +191,7 @@ def get_host(conn: Connection, ref: str, events: int = 50) -> Optional[dict]:
     host["tags"] = _tags(conn, [host_id]).get(host_id, {})
     host["interfaces"] = _rows(conn, host_interfaces, host_id, ("name", "mac", "addresses"))
     host["disks"] = _rows(conn, host_disks, host_id, ("device", "mount", "fstype", "size_bytes"))
+    host["errors"] = _errors(conn, [host_id]).get(host_id, [])
     host["software"] = host_software_list(conn, host_id)
     host["events"] = host_events(conn, host_id, events)
     return host

@@ -253,6 +253,17 @@ host_disks = Table(
     Column("size_bytes", BigInteger),
 )
 
+# the source errors of the host's last applied report: any row makes its inventory incomplete
+host_errors = Table(
+    "host_errors",
+    metadata,
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("path", String(1024)),
+    Column("message", String(2048), nullable=False),
+)
+
 counters = Table(
     "counters",
     metadata,

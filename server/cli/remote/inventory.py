@@ -9,6 +9,7 @@ import typer
 
 from server.cli.options import (
     HostKind,
+    IncompleteOption,
     KindOption,
     OsOption,
     OutputOption,
@@ -39,12 +40,40 @@ REFUSAL_CELLS = ["status", "refused_at", "refused_status", "refused_error", "ref
 
 
 def _refusal_cells(refusal: Optional[dict], table: bool) -> dict:
-    """The host's last refused report as CSV columns, or a `refused` marker while no report was applied since."""
-    status = "refused" if refusal and refusal["current"] else ""
+    """The host's last refused report as CSV columns (the table shows only the `status` marker)."""
     if table or not refusal:
-        return {"status": status}
-    return {"status": status, "refused_at": refusal["at"], "refused_status": refusal["status"],
+        return {}
+    return {"refused_at": refusal["at"], "refused_status": refusal["status"],
             "refused_error": refusal["error"], "refused_detail": refusal["detail"]}
+
+
+def _status(host: dict) -> str:
+    """`refused` while its last report was refused, `incomplete` while its last applied one carries source errors."""
+    refusal = host.get("last_refusal")
+    marks = ["refused"] if refusal and refusal["current"] else []
+    return ", ".join(marks + (["incomplete"] if host["error_count"] else []))
+
+
+INCOMPLETE_COLUMNS = ["id", "hostname", "os", "last_seen", "errors", "why"]
+INCOMPLETE_TABLE = ["id", "hostname", "errors", "why"]  # 80 columns: room for the reason
+
+
+def _incomplete_rows(listed: List[dict], table: bool) -> List[dict]:
+    """`hosts --incomplete`: each host with its source error count and why, `source: message (path)`; the table
+    shows the first error without its path."""
+    rows = []
+    for h in listed:
+        if table:
+            first = h["errors"][:1]
+            why = "".join(f"{e['source']}: {e['message']}" for e in first)
+            why += f" +{h['error_count'] - 1}" if h["error_count"] > 1 else ""
+        else:
+            why = "; ".join(f"{e['source']}: {e['message']}" + (f" ({e['path']})" if e.get("path") else "")
+                            for e in h["errors"])
+        rows.append({"id": h["id"][:ID_SHOWN] if table else h["id"], "hostname": h["hostname"],
+                     "os": " ".join(filter(None, [h["os_name"], h["os_version"]])) or h["os_family"],
+                     "last_seen": _when(h["last_seen"]), "errors": h["error_count"], "why": why})
+    return rows
 
 
 def _refusal_line(refusal: Optional[dict]) -> Optional[str]:
@@ -67,6 +96,7 @@ def hosts(
     kind: Optional[HostKind] = KindOption,
     tag: List[str] = TagOption,
     not_seen_days: Optional[float] = typer.Option(None, min=0, help="Only hosts silent this long."),
+    incomplete: bool = IncompleteOption,
     foreign: bool = typer.Option(False, "--foreign", help="Current hosts with foreign software, worst first."),
     sort: ForeignSort = typer.Option(ForeignSort.foreign_count, "--sort", help="With --foreign: the order."),
     seen_within: Optional[int] = SeenWithinOption,
@@ -91,9 +121,13 @@ def hosts(
         typer.echo(render(data, rows, columns, output))
         return
     params = {"os": os, "kind": kind.value if kind else None, "tag": checked_tags(tag),
-              "not_seen_days": not_seen_days, "limit": 100_000}
+              "not_seen_days": not_seen_days, "incomplete": incomplete or None, "limit": 100_000}
     data = ApiClient(server, token).get("/hosts", **params)
     table = output == OutputFormat.table
+    if incomplete:
+        columns = INCOMPLETE_TABLE if table else INCOMPLETE_COLUMNS
+        typer.echo(render(data, _incomplete_rows(data["hosts"], table), columns, output))
+        return
     rows = [
         {
             **h,
@@ -103,13 +137,15 @@ def hosts(
             "items": h["software_count"],
             "tags": ",".join(f"{k}={v}" for k, v in sorted(h["tags"].items())),
             **_refusal_cells(h.get("last_refusal"), table),
+            "status": _status(h),
+            "errors": h["error_count"],
         }
         for h in data["hosts"]
     ]
     columns = ["id", "hostname", "os", "last_seen", "items", "tags"]
     if not table:
-        columns += REFUSAL_CELLS
-    elif any(h.get("last_refusal") and h["last_refusal"]["current"] for h in data["hosts"]):
+        columns += [*REFUSAL_CELLS, "errors"]
+    elif any(row["status"] for row in rows):
         columns.append("status")
     if any(h.get("kind", "computer") != "computer" for h in data["hosts"]):  # a fleet with phones says which
         columns.insert(2, "kind")
@@ -213,6 +249,10 @@ def host(
         refused = _refusal_line(data.get("last_refusal"))
         if refused:  # in full, not cut to the table's width: the detail names the field
             facts += f"\n\nlast report refused: {refused}"
+        if data["errors"]:
+            facts += f"\n\nincomplete: its last report carries {len(data['errors'])} source error(s):\n" + "\n".join(
+                f"  {e['source']}: {e['message']}" + (f" ({e['path']})" if e.get("path") else "")
+                for e in data["errors"])
         items = render(data, items_rows, ["name", "version", "status", "product_name", "alternatives"], output)
         typer.echo(f"{facts}\n\nsoftware ({len(data['software'])}):\n{items}")
         rules = {(i["product_name"] or i["vendor_name"], i["rule"]) for i in data["software"] if i["rule"]}

@@ -65,6 +65,9 @@ def _summary_table(data: dict, top: int) -> str:
         f"Hosts with foreign software: {data['hosts_with_foreign']} of {reporting} "
         f"({data['hosts_with_foreign_share']:.1f}%); proprietary: {data['hosts_with_foreign_proprietary']} "
         f"({data['hosts_with_foreign_proprietary_share']:.1f}%)",
+        f"Hosts with no foreign software found: {data['hosts_without_foreign']} of {reporting} "
+        f"({data['hosts_without_foreign_share']:.1f}%; complete inventories only)",
+        _incomplete_line(data),
         f"Hosts on a domestic OS: {data['domestic_os_hosts']} of {reporting} ({data['domestic_os_share']:.1f}%)",
         f"Installs (programs, excluding OS packages): {data['installs']}",
     ]
@@ -90,6 +93,11 @@ def _summary_table(data: dict, top: int) -> str:
         _section("Operating systems", systems, ["os", "country", "status", "hosts"], top),
         _extensions_section(data.get("extensions"), top),
     ]
+    if data["incomplete_reasons"]:
+        reasons = [{"source": r["source"], "error": r["message"], "hosts": r["hosts"]}
+                   for r in data["incomplete_reasons"]]
+        sections.append(_section("Why hosts are incomplete (footprint hosts --incomplete)", reasons,
+                                 ["source", "error", "hosts"], top))
     return "\n\n".join(sections)
 
 
@@ -106,6 +114,17 @@ def _extensions_section(ext: Optional[dict], top: int) -> str:
     return "\n".join([head] + ([shares] if shares else [])) + "\n\n" + table
 
 
+def _incomplete_line(data: dict, width: int = 80) -> str:
+    """"3 hosts incomplete: deb: cannot read: Permission denied": hosts whose last report carries source errors
+    (never counted free of foreign software), with the most common reason; the section below lists them all."""
+    count, reasons = data["hosts_incomplete"], data["incomplete_reasons"]
+    if not count:
+        return "Hosts incomplete (source errors in their last report): 0"
+    more = f" (+{len(reasons) - 1} more reasons)" if len(reasons) > 1 else ""
+    line = f"{count} host{'s' if count != 1 else ''} incomplete: {reasons[0]['source']}: {reasons[0]['message']}"
+    return (line if len(line) + len(more) <= width else line[: width - len(more) - 1] + "…") + more
+
+
 def _summary_rows(data: dict) -> List[dict]:
     """The summary flattened for a spreadsheet: one row per figure, by section."""
     h, reporting = data["hosts"], data["hosts"]["reporting"]
@@ -115,6 +134,10 @@ def _summary_rows(data: dict) -> List[dict]:
          "share": data["hosts_with_foreign_share"]},
         {"section": "hosts", "item": "with foreign proprietary software",
          "hosts": data["hosts_with_foreign_proprietary"], "share": data["hosts_with_foreign_proprietary_share"]},
+        {"section": "hosts", "item": "with no foreign software found (complete inventories)",
+         "hosts": data["hosts_without_foreign"], "share": data["hosts_without_foreign_share"]},
+        {"section": "hosts", "item": "incomplete (source errors)", "hosts": data["hosts_incomplete"],
+         "share": data["hosts_incomplete_share"]},
         {"section": "hosts", "item": "on a domestic OS", "hosts": data["domestic_os_hosts"],
          "share": data["domestic_os_share"]},
         {"section": "installs", "item": "total", "installs": data["installs"]},
@@ -138,6 +161,8 @@ def _summary_rows(data: dict) -> List[dict]:
              for g in ext["installs_by_status"]]
     rows += [{"section": "foreign extension", "item": p["name"], "installs": p["installs"], "hosts": p["hosts"]}
              for p in ext["top_foreign"]]
+    rows += [{"section": "incomplete", "item": f"{r['source']}: {r['message']}", "hosts": r["hosts"],
+              "share": _pct(r["hosts"], reporting)} for r in data["incomplete_reasons"]]
     return rows
 
 

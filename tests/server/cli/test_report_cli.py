@@ -72,6 +72,8 @@ def test_report_figures_equal_the_summary(api, tags, tmp_path):
         f"{sum(r['share'] for r in foreign):.1f}%", f"{sum(r['installs'] for r in foreign):,} foreign installs"
     )
     assert cards["domestic-os"][1] == f"{summary['domestic_os_hosts']:,} hosts on a domestic OS"
+    assert cards["hosts-incomplete"][0] == f"{summary['hosts_incomplete']:,}"
+    assert f"{summary['hosts_without_foreign']:,} complete hosts without any" in cards["hosts-incomplete"][1]
     assert summary["hosts_with_foreign"] > 0
     for vendor in summary["top_foreign_vendors"]:
         assert html.escape(vendor["name"]) in out.read_text(encoding="utf-8")
