@@ -6,6 +6,8 @@ PYTHON39 ?= $(shell python3.9 -c 'import sys; print(sys.executable)' 2>/dev/null
 VENV := .venv
 VENV39 := .venv39
 BIN := $(VENV)/bin
+# pytest-xdist workers: one per core (each worker has its own PostgreSQL database, see tests/conftest.py).
+TEST_WORKERS ?= auto
 
 # Tests that store, compare, expire or total times: they run again with the clock a year ahead.
 TIME_SENSITIVE := tests/server tests/agent/test_config.py tests/agent/test_credentials.py tests/agent/test_delivery.py \
@@ -27,21 +29,21 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed test-agent39
 	$(BIN)/ruff check agent server tests bench
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The agent must run on Python 3.9 (Debian 11, RHEL 9, ALT p10): its tests run there too.
 test-agent39:
 	@if [ -z "$(PYTHON39)" ]; then echo "python3.9 not found: skipping the agent's 3.9 run"; \
 	  if [ -n "$$FOOTPRINT_CI" ]; then echo "CI must run the agent's tests on Python 3.9"; exit 1; fi; \
 	else [ -x $(VENV39)/bin/python ] || $(PYTHON39) -m venv $(VENV39); \
-	$(VENV39)/bin/pip install -q -e . pytest pytest-timeout && \
-	$(VENV39)/bin/python -m pytest -q tests/agent -p no:cacheprovider; fi
+	$(VENV39)/bin/pip install -q -e . pytest pytest-timeout pytest-xdist && \
+	$(VENV39)/bin/python -m pytest -q -n $(TEST_WORKERS) tests/agent -p no:cacheprovider; fi
 
 # The suite must pass next year too: libfaketime (Debian `faketime`) moves every process's clock.
 test-next-year: $(VENV)/.installed
 	@if ! command -v faketime >/dev/null; then echo "faketime not found: skipping the year-ahead run"; \
 	  if [ -n "$$FOOTPRINT_CI" ]; then echo "CI must run the year-ahead tests (apt-get install faketime)"; exit 1; fi; \
-	else faketime -f '+365d' $(BIN)/python -m pytest -q -p no:cacheprovider $(TIME_SENSITIVE); fi
+	else faketime -f '+365d' $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -p no:cacheprovider $(TIME_SENSITIVE); fi
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check agent server tests bench

@@ -22,6 +22,9 @@ from server.settings import SERVE_MASTER_ENV, env
 
 PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 1.0
+# A stop waits this long for open connections (an agent's keep-alive, a stalled TLS peer), then closes them:
+# agents resend from their spool, and systemd's stop never runs into its own SIGKILL timeout.
+GRACEFUL_STOP_SECONDS = 10
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -53,6 +56,7 @@ def run(sock: socket.socket, workers: int, ssl_certfile: Optional[str], ssl_keyf
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
         log_level="info",
+        timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
         access_log=False,  # request lines would carry nothing useful; keys are in headers, never logged
     )
 

@@ -1,16 +1,20 @@
 """The outermost layer of every request: a request id, NUL characters in the URL refused, and a last-resort
 JSON answer (logged with that id) for any error nothing else handled, so no answer leaves the documented shape.
+A request still running when a stopping collector gives up waiting (uvicorn cancels it) is answered 503: the
+agent resends from its spool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
-from typing import Awaitable, Callable, MutableMapping
+from typing import Awaitable, Callable, MutableMapping, Optional
 
 log = logging.getLogger("footprint.api")
 REQUEST_ID_HEADER = b"x-request-id"
+RETRY_AFTER_STOPPING = 30  # seconds: a restart's migration check and startup fit in it
 Scope = MutableMapping
 Message = MutableMapping
 Receive = Callable[[], Awaitable[Message]]
@@ -50,6 +54,13 @@ class RequestGuard:
             return
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            if started:
+                raise
+            log.warning("request %s (%s %s) cut short: the collector is stopping", request_id,
+                        scope.get("method"), scope.get("path"))
+            await _json(send_with_id, 503, "stopping", "the collector is stopping; send again shortly", request_id,
+                        retry_after=RETRY_AFTER_STOPPING)
         except Exception:  # noqa: BLE001 - the last resort: whatever it was, answer in the documented shape
             log.exception("request %s (%s %s) failed", request_id, scope.get("method"), scope.get("path"))
             if started:
@@ -58,8 +69,11 @@ class RequestGuard:
             await _json(send_with_id, 500, "internal_error", detail, request_id)
 
 
-async def _json(send: Send, status: int, code: str, detail: str, request_id: str) -> None:
+async def _json(send: Send, status: int, code: str, detail: str, request_id: str,
+                retry_after: Optional[int] = None) -> None:
     body = json.dumps({"error": code, "detail": detail, "request_id": request_id}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", str(retry_after).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -211,3 +211,34 @@ def test_accepted_connections_have_nagle_off():
             accepted, _ = server.accept()
             with accepted:
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_a_stop_does_not_wait_forever_for_a_client_stuck_mid_request(sqlite_url, start_collector):
+    """SIGTERM (systemctl stop) with a client that sent half a request: the collector closes it and exits."""
+    import json
+    import os
+    import signal
+    import socket
+    import subprocess
+
+    from server.serving import GRACEFUL_STOP_SECONDS
+    from server.store.db import make_engine
+    from server.store.migrate import upgrade
+
+    upgrade(make_engine(sqlite_url))
+    collector = start_collector(sqlite_url)
+    host, port = collector.url.rsplit("//", 1)[1].rsplit(":", 1)
+    with socket.create_connection((host, int(port))) as stuck:
+        stuck.sendall(b"POST /api/v1/enroll HTTP/1.1\r\nHost: collector\r\nContent-Length: 1000\r\n\r\n{")
+        os.killpg(collector.process.pid, signal.SIGTERM)
+        try:
+            collector.process.wait(timeout=GRACEFUL_STOP_SECONDS + 50)  # a guard: without the limit it never ends
+        except subprocess.TimeoutExpired:
+            pytest.fail("footprint serve is still waiting for the stuck connection after SIGTERM")
+        answer = stuck.recv(4096)  # the body never read: the agent's answer to resend later
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503 ") and json.loads(body)["error"] == "stopping", answer
+        assert b"\r\nretry-after: 30" in head.lower()
+        assert stuck.recv(1) == b""  # and the connection closed
+    log = collector.log.read_text()
+    assert "Finished server process" in log and "Traceback" not in log
