@@ -198,7 +198,7 @@ def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
                                               with_versions=False)[:top]
     result["operating_systems"] = operating_systems(conn, f)
     result["extensions"] = _extensions_summary(conn, f, counts, info, top)
-    result["incomplete_reasons"] = incomplete_reasons(conn, f)[:top]
+    result["incomplete_reasons"], result["incomplete_reasons_total"] = incomplete_reasons(conn, f, top)
     result["filters"] = describe(f)
     return result
 
@@ -216,13 +216,17 @@ def _extensions_summary(conn: Connection, f: HostFilter, counts, info, top: int)
             "top_foreign": products(conn, f, statuses=FOREIGN, counts=counts, info=info, with_versions=False,
                                     extensions="only")[:top]}
 
-def incomplete_reasons(conn: Connection, f: HostFilter) -> List[dict]:
-    """Why current hosts are incomplete: each source error (source and message) with the hosts reporting it."""
+
+def incomplete_reasons(conn: Connection, f: HostFilter, top: int) -> Tuple[List[dict], int]:
+    """Why current hosts are incomplete: the `top` source errors (source and message) by hosts reporting them,
+    and how many distinct errors there are in all (so "+N more" is exact)."""
     e = host_errors.c
     n = func.count(func.distinct(e.host_id)).label("hosts")
-    query = (select(e.source, e.message, n).join(hosts, hosts.c.id == e.host_id).where(f.current())
-             .group_by(e.source, e.message).order_by(n.desc(), e.source, e.message))
-    return [dict(r) for r in conn.execute(query).mappings()]
+    grouped = (select(e.source, e.message, n).join(hosts, hosts.c.id == e.host_id).where(f.current())
+               .group_by(e.source, e.message))
+    rows = conn.execute(grouped.order_by(n.desc(), e.source, e.message).limit(top)).mappings()
+    total = conn.execute(select(func.count()).select_from(grouped.subquery())).scalar_one()
+    return [dict(r) for r in rows], total
 
 
 def describe(f: HostFilter) -> dict:

@@ -69,6 +69,9 @@ def test_an_incomplete_host_is_never_counted_free_of_foreign_software(gappy_flee
         {"source": "flatpak", "message": "cannot read: Permission denied", "hosts": 1},
         {"source": "snap", "message": "snapd is not running", "hosts": 1},
     ]
+    assert data["incomplete_reasons_total"] == 3
+    first = _summary(client, admin_headers, top=1)  # the list is cut at `top`, the total says how many there are
+    assert (first["incomplete_reasons"], first["incomplete_reasons_total"]) == (data["incomplete_reasons"][:1], 3)
     linux = _summary(client, admin_headers, os="astra")
     assert (linux["hosts"]["reporting"], linux["hosts_without_foreign"], linux["hosts_incomplete"]) == (3, 1, 2)
     worst = client.get("/api/v1/admin/foreign-hosts", headers=admin_headers).json()["hosts"]
@@ -160,6 +163,7 @@ def test_summary_hosts_and_host_say_which_hosts_are_incomplete_and_why(gappy_fle
     table = _run(["summary"], api_env)
     assert "Hosts with no foreign software found: 1 of 4 (25.0%; complete inventories only)" in table
     assert "2 hosts incomplete: deb: cannot read: Permission denied (+2 more reasons)" in table
+    assert "Permission denied (+2 more reasons)" in _run(["summary", "--top", "1"], api_env)
     assert "Why hosts are incomplete" in table and "snapd is not running" in table
     assert all(len(line) <= 80 for line in table.splitlines())
     rows = {r["item"]: r for r in csv.DictReader(io.StringIO(_run(["summary", "-o", "csv"], api_env)))}

@@ -120,7 +120,8 @@ def _incomplete_line(data: dict, width: int = 80) -> str:
     count, reasons = data["hosts_incomplete"], data["incomplete_reasons"]
     if not count:
         return "Hosts incomplete (source errors in their last report): 0"
-    more = f" (+{len(reasons) - 1} more reasons)" if len(reasons) > 1 else ""
+    others = data.get("incomplete_reasons_total", len(reasons)) - 1
+    more = f" (+{others} more reason{'s' if others != 1 else ''})" if others > 0 else ""
     line = f"{count} host{'s' if count != 1 else ''} incomplete: {reasons[0]['source']}: {reasons[0]['message']}"
     return (line if len(line) + len(more) <= width else line[: width - len(more) - 1] + "…") + more
 

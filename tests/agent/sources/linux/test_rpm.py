@@ -144,6 +144,7 @@ def _signed_package(tmp_path) -> tuple:
     subprocess.run(["rpmsign", "--addsign", "--define", f"_gpg_name {key_id}",
                     "--define", f"__gpg {shutil.which('gpg')}", str(package)],
                    check=True, capture_output=True, env=env, stdin=subprocess.DEVNULL)
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], check=True, capture_output=True, env=env)  # no daemon left
     return package, key_id.lower()
 
 
