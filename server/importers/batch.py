@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
-from server.importers.files import Candidate, read_file
-from server.importers.inventory import read_inventory
+from server.importers.files import Bundle, Candidate, read_file
+from server.importers.inventory import read_bundle, read_inventory, units
 from server.importers.limits import DEFAULT_MAX_BYTES, InventoryFileError
 from server.store.credentials import HostRemoved, add_host, set_host_tags
 from server.store.db import utcnow, write_transaction
@@ -36,6 +36,7 @@ class ImportSummary:
     each rejected file with its reason, and what was skipped without being opened (links in directories)."""
 
     files: int = 0
+    files_rejected: int = 0  # a rejected bundle is one reason for all its files
     added: List[str] = field(default_factory=list)
     updated: List[str] = field(default_factory=list)
     unchanged: List[str] = field(default_factory=list)  # the same report imported before
@@ -43,6 +44,7 @@ class ImportSummary:
     rejected: List[Tuple[str, str]] = field(default_factory=list)
     skipped: List[Tuple[str, str]] = field(default_factory=list)
     formats: Dict[str, int] = field(default_factory=dict)
+    notes: List[Tuple[str, str]] = field(default_factory=list)  # what an imported file held and was left out
 
 
 class FileRejected(Exception):
@@ -66,6 +68,8 @@ class _Outcome:
     format: str = ""
     hosts: List[Tuple[str, bool, IngestResult]] = field(default_factory=list)
     rejected: Optional[str] = None
+    notes: List[str] = field(default_factory=list)
+    files: int = 1
 
 
 class _ConnectionLost(Exception):
@@ -86,13 +90,18 @@ def _validation_reason(error: ValidationError) -> str:
 
 
 def read_reports(
-    path: Union[Path, Candidate], max_bytes: int = DEFAULT_MAX_BYTES
-) -> Tuple[str, List[ParsedReport]]:
-    """The file's format and its reports, validated by the collector's schema; FileRejected says why not."""
-    candidate = path if isinstance(path, Candidate) else Candidate(Path(path))
+    path: Union[Path, Candidate, Bundle], max_bytes: int = DEFAULT_MAX_BYTES
+) -> Tuple[str, List[ParsedReport], List[str]]:
+    """The file's (or bundle's) format, its reports validated by the collector's schema and what it left out;
+    FileRejected says why not."""
+    candidate = path if isinstance(path, (Candidate, Bundle)) else Candidate(Path(path))
     try:
-        fmt, reports = read_inventory(read_file(candidate, max_bytes), max_bytes)
-        return fmt, [parse_document(r, json.dumps(r, ensure_ascii=False).encode("utf-8")) for r in reports]
+        if isinstance(candidate, Bundle):
+            fmt, reports, notes = read_bundle(candidate, max_bytes)
+        else:
+            (fmt, reports), notes = read_inventory(read_file(candidate, max_bytes), max_bytes), []
+        parsed = [parse_document(r, json.dumps(r, ensure_ascii=False).encode("utf-8")) for r in reports]
+        return fmt, parsed, notes
     except (InventoryFileError, UnstorableText) as exc:
         raise FileRejected(str(exc)) from None
     except ValidationError as exc:
@@ -115,11 +124,14 @@ def _register_host(conn: Connection, host_id: str, hostname: str, tags: Dict[str
     return new
 
 
-def _store_file(conn: Connection, candidate: Candidate, tags: Dict[str, str], max_bytes: int) -> _Outcome:
-    """Read one file and store its reports in a savepoint of the open transaction."""
-    outcome = _Outcome(str(candidate.path))
+def _store_file(
+    conn: Connection, candidate: Union[Candidate, Bundle], tags: Dict[str, str], max_bytes: int
+) -> _Outcome:
+    """Read one file (or bundle) and store its reports in a savepoint of the open transaction."""
+    outcome = _Outcome(candidate.label, files=len(candidate.members)) if isinstance(candidate, Bundle) else (
+        _Outcome(str(candidate.path)))
     try:
-        outcome.format, parsed = read_reports(candidate, max_bytes)
+        outcome.format, parsed, outcome.notes = read_reports(candidate, max_bytes)
         with conn.begin_nested():
             for report in parsed:
                 host = report.report.host
@@ -144,11 +156,13 @@ def _store_file(conn: Connection, candidate: Candidate, tags: Dict[str, str], ma
 
 
 def _record(summary: ImportSummary, outcome: _Outcome) -> None:
-    summary.files += 1
+    summary.files += outcome.files
     if outcome.rejected is not None:
+        summary.files_rejected += outcome.files
         summary.rejected.append((outcome.path, outcome.rejected))
         return
     summary.formats[outcome.format] = summary.formats.get(outcome.format, 0) + 1
+    summary.notes.extend((outcome.path, note) for note in outcome.notes)
     for host_id, new, result in outcome.hosts:
         if result.duplicate:
             summary.unchanged.append(host_id)
@@ -159,11 +173,11 @@ def _record(summary: ImportSummary, outcome: _Outcome) -> None:
 
 
 def _store_batch(
-    engine: Engine, pending: Deque[Candidate], tags: Dict[str, str], max_bytes: int,
+    engine: Engine, pending: Deque[Union[Candidate, Bundle]], tags: Dict[str, str], max_bytes: int,
     summary: ImportSummary, on_file: Optional[Callable[[Path], None]],
 ) -> None:
     outcomes: List[_Outcome] = []
-    taken: List[Candidate] = []
+    taken: List[Union[Candidate, Bundle]] = []
     started = time.monotonic()
     try:
         with write_transaction(engine) as conn:
@@ -171,11 +185,12 @@ def _store_batch(
                 candidate = pending.popleft()
                 taken.append(candidate)
                 outcomes.append(_store_file(conn, candidate, tags, max_bytes))
-                if on_file:
-                    on_file(candidate.path)
+                for member in candidate.members if isinstance(candidate, Bundle) else [candidate]:
+                    if on_file:
+                        on_file(member.path)
     except (OperationalError, InterfaceError, StatementError, _ConnectionLost) as exc:
         reason = _first_line(exc)
-        lost = [str(c.path) for c in [*taken, *pending]]
+        lost = [c.label if isinstance(c, Bundle) else str(c.path) for c in [*taken, *pending]]
         raise ImportAborted(f"the database failed: {reason}", summary, lost) from None
     for outcome in outcomes:
         _record(summary, outcome)
@@ -188,10 +203,11 @@ def import_files(
     on_file: Optional[Callable[[Path], None]] = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ImportSummary:
-    """Import every file; a bad one is rejected with its reason and the rest of the batch goes on.
-    A plain Path is a file named by the person importing (a symbolic link is followed)."""
+    """Import every file; a bad one is rejected with its reason and the rest of the batch goes on. Intune exports
+    are read together as one bundle (a device list needs its discovered apps). A plain Path is a file named by the
+    person importing (a symbolic link is followed)."""
     summary = ImportSummary()
-    pending = deque(p if isinstance(p, Candidate) else Candidate(Path(p)) for p in paths)
+    pending = deque(units([p if isinstance(p, Candidate) else Candidate(Path(p)) for p in paths]))
     while pending:
         _store_batch(engine, pending, tags or {}, max_bytes, summary, on_file)
     return summary

@@ -1,5 +1,5 @@
 """Which inventory format a file holds, decided from its content (never its name): zlib/gzip magic,
-then JSON keys or the XML root and QUERY."""
+then JSON keys, the XML root (REQUEST and its QUERY, or Jamf Pro's mobile_device) or an Intune export's CSV header."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.importers.common import SCHEMA, parse_xml, text_of
+from server.importers.intune_csv import kind_of
 from server.importers.limits import DEFAULT_MAX_BYTES, MAX_DEPTH, MAX_NODES, InventoryFileError, too_large
 
 GLPI_JSON = "glpi-json"
 FUSION_XML = "fusion-xml"
 OCS_XML = "ocs-xml"
 FOOTPRINT_JSON = "footprint-json"
+JAMF_XML = "jamf-xml"
+INTUNE_CSV = "intune-csv"
 
 
 @dataclass
@@ -87,6 +90,8 @@ def _json(data: bytes) -> Any:
 
 
 def _xml_format(root) -> str:
+    if root.tag in ("mobile_device", "mobile_devices"):  # Jamf Pro Classic API /JSSResource/mobiledevices
+        return JAMF_XML
     if root.tag != "REQUEST":
         raise InventoryFileError(f"XML whose root is <{root.tag}>, not an inventory <REQUEST>")
     query = (text_of(root.findtext("QUERY")) or "").upper()
@@ -120,5 +125,7 @@ def detect(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Detected:
         )
     if not data.strip():
         raise InventoryFileError("empty file")
+    if kind_of(data[:65536]):
+        return Detected(INTUNE_CSV, data, None)
     # Never quote the content: the file may be one its reader must not see (a link to /etc/shadow).
-    raise InventoryFileError("not an inventory: neither JSON nor XML, nor zlib or gzip")
+    raise InventoryFileError("not an inventory: neither JSON nor XML, nor zlib or gzip, nor an Intune CSV export")

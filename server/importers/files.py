@@ -23,6 +23,22 @@ class Candidate:
     follow: bool = True
 
 
+@dataclass(frozen=True)
+class Bundle:
+    """Files read together as one import unit (an Intune device list and its discovered-apps exports): stored
+    or rejected as a whole, since no member makes complete reports alone."""
+
+    members: Tuple[Candidate, ...]
+
+    @property
+    def path(self) -> Path:
+        return self.members[0].path
+
+    @property
+    def label(self) -> str:
+        return " + ".join(str(m.path) for m in self.members)
+
+
 def find(arguments: Iterable[Path]) -> Tuple[List[Candidate], List[Tuple[str, str]]]:
     """The files named, and those inside the directories named (sorted, subdirectories after the files);
     symbolic links, devices and FIFOs inside directories are skipped with the reason, never opened."""
@@ -63,9 +79,18 @@ def _walk(top: Path, found: List[Candidate], skipped: List[Tuple[str, str]]) -> 
         pending.extend(reversed(subdirectories))
 
 
-def read_file(candidate: Candidate, max_bytes: int) -> bytes:
-    """The file's bytes, at most `max_bytes`; a link found in a directory is refused even if it appeared
-    after the walk (O_NOFOLLOW), and a FIFO or device is refused without blocking on it."""
+def read_head(candidate: Candidate, size: int = 4096) -> bytes:
+    """The first bytes of a file, opened as read_file opens it; empty when it cannot be read (read_file says why)."""
+    try:
+        return read_file(candidate, size, whole=False)
+    except InventoryFileError:
+        return b""
+
+
+def read_file(candidate: Candidate, max_bytes: int, whole: bool = True) -> bytes:
+    """The file's bytes, at most `max_bytes` (`whole=False`: its first `max_bytes`, however large it is); a link
+    found in a directory is refused even if it appeared after the walk (O_NOFOLLOW), and a FIFO or device is
+    refused without blocking on it."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     if not candidate.follow:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -81,7 +106,7 @@ def read_file(candidate: Candidate, max_bytes: int) -> bytes:
             raise InventoryFileError("a directory that could not be walked")
         if not stat.S_ISREG(info.st_mode):
             raise InventoryFileError("not a regular file (FIFO, socket or device)")
-        if info.st_size > max_bytes:
+        if whole and info.st_size > max_bytes:
             raise too_large(f"the file is {size_text(info.st_size)}, larger than", max_bytes)
         chunks, total = [], 0
         while total <= max_bytes:  # the file may grow after fstat: never read past the cap
@@ -90,6 +115,6 @@ def read_file(candidate: Candidate, max_bytes: int) -> bytes:
                 break
             chunks.append(chunk)
             total += len(chunk)
-    if total > max_bytes:
+    if total > max_bytes and whole:
         raise too_large("the file grew past", max_bytes)
-    return b"".join(chunks)
+    return b"".join(chunks)[:max_bytes]

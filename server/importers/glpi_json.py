@@ -22,6 +22,7 @@ from server.importers.common import (
     text_of,
     utc_timestamp,
 )
+from server.importers.glpi_phone import is_android, phone_facts, phone_software
 from server.importers.limits import InventoryFileError
 
 TOOL = "glpi"
@@ -84,9 +85,10 @@ def _deb_distributor(row: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def report_from_content(
-    data: bytes, index: int, deviceid: Optional[str], content: Dict[str, Any]
+    data: bytes, index: int, deviceid: Optional[str], content: Dict[str, Any], itemtype: Optional[str] = None
 ) -> Dict[str, Any]:
-    """One report from a GLPI inventory's `content` object (lower-case keys, repeated sections as lists)."""
+    """One report from a GLPI inventory's `content` object (lower-case keys, repeated sections as lists); an
+    Android inventory (GLPI's Android agent) is a phone or tablet host with apps of source android."""
     hardware = _section(content, "hardware")
     system = _section(content, "operatingsystem")
     bios = _section(content, "bios")
@@ -95,21 +97,27 @@ def report_from_content(
     collected_at = collection_time(_section(content, "accesslog").get("logdate"), offset, "logdate") or (
         utc_timestamp(stamp, offset)
     )
-    os_facts = _os(content)
-    rows = [_deb_distributor(row) for row in _rows(content, "softwares")]
-    software, errors = software_list(rows, os_facts["family"])
-    hostname = text_of(hardware.get("name")) or split_deviceid(deviceid)[0]
-    host = drop_empty({
-        "id": host_identity(TOOL, hardware.get("uuid"), bios.get("ssn"), deviceid),
-        "id_source": f"import:{TOOL}",
-        "hostname": hostname,
-        "fqdn": text_of(system.get("fqdn")),
-        "boot_time": utc_timestamp(system.get("boot_time"), offset),
-        "os": os_facts,
-    })
+    boot_time = utc_timestamp(system.get("boot_time"), offset)
+    if is_android(content, itemtype):
+        host, machine = phone_facts(TOOL, deviceid, content)
+        host.update(drop_empty({"boot_time": boot_time}))
+        software, errors = phone_software(_rows(content, "softwares"))
+    else:
+        os_facts = _os(content)
+        rows = [_deb_distributor(row) for row in _rows(content, "softwares")]
+        software, errors = software_list(rows, os_facts["family"])
+        host = drop_empty({
+            "id": host_identity(TOOL, hardware.get("uuid"), bios.get("ssn"), deviceid),
+            "id_source": f"import:{TOOL}",
+            "hostname": text_of(hardware.get("name")) or split_deviceid(deviceid)[0],
+            "fqdn": text_of(system.get("fqdn")),
+            "boot_time": boot_time,
+            "os": os_facts,
+        })
+        machine = _hardware(content)
     report = report_envelope(
         data, index, collected_at, _agent(text_of(content.get("versionclient"))), host,
-        _hardware(content), {"interfaces": interfaces(_rows(content, "networks"))}, software,
+        machine, {"interfaces": interfaces(_rows(content, "networks"))}, software,
     )
     if errors:
         report["errors"] = errors
@@ -117,7 +125,8 @@ def report_from_content(
 
 
 def reports(data: bytes, document: Any) -> List[Dict[str, Any]]:
-    """The report for a parsed GLPI JSON inventory; only computer inventories carry installed software."""
+    """The report for a parsed GLPI JSON inventory: a computer's, or a phone's (the Android agent's); other
+    items (printers, network equipment) carry no installed software."""
     if not isinstance(document, dict) or not isinstance(document.get("content"), dict):
         raise InventoryFileError("GLPI inventory without a 'content' object")
     if document.get("partial") is True:  # only the changed sections: as a full inventory it would erase the rest
@@ -125,6 +134,6 @@ def reports(data: bytes, document: Any) -> List[Dict[str, Any]]:
             "partial GLPI inventory (only the sections that changed): export a full one (glpi-agent --local DIR --full)"
         )
     itemtype = text_of(document.get("itemtype")) or "Computer"
-    if itemtype.lower() != "computer":
-        raise InventoryFileError(f"GLPI inventory of a {itemtype}, not a computer: nothing to import")
-    return [report_from_content(data, 0, text_of(document.get("deviceid")), document["content"])]
+    if itemtype.lower() not in ("computer", "phone"):
+        raise InventoryFileError(f"GLPI inventory of a {itemtype}, not a computer or phone: nothing to import")
+    return [report_from_content(data, 0, text_of(document.get("deviceid")), document["content"], itemtype)]

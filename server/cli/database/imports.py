@@ -1,5 +1,6 @@
-"""`footprint import FILE|DIR...`: other agents' inventories (GLPI, FusionInventory, OCS) and offline Footprint
-reports into the collector's database, acting on it directly like `serve` and `db upgrade`."""
+"""`footprint import FILE|DIR...`: other agents' inventories (GLPI, FusionInventory, OCS), the MDMs' phones (Intune,
+Jamf Pro, GLPI's Android agent) and offline Footprint reports into the collector's database, acting on it directly
+like `serve` and `db upgrade`."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ def _report(summary, output: SummaryFormat) -> str:
             "hosts_updated": summary.updated, "unchanged": summary.unchanged, "older": summary.older,
             "rejected": [{"file": f, "reason": r} for f, r in summary.rejected],
             "skipped": [{"file": f, "reason": r} for f, r in summary.skipped],
+            "notes": [{"file": f, "note": n} for f, n in summary.notes],
         }, ensure_ascii=False, indent=2)
-    imported = summary.files - len(summary.rejected)
+    imported = summary.files - summary.files_rejected
     formats = ", ".join(f"{n} {fmt}" for fmt, n in sorted(summary.formats.items())) or "none"
     lines = [
         f"Imported {imported} of {summary.files} files ({formats}): {len(summary.added)} hosts added, "
@@ -42,6 +44,9 @@ def _report(summary, output: SummaryFormat) -> str:
     if summary.rejected:
         lines.append(f"Rejected {len(summary.rejected)} file(s); nothing of them was stored:")
         lines.extend(f"  {file}: {reason}" for file, reason in summary.rejected)
+    if summary.notes:
+        lines.append("Left out of the files imported:")
+        lines.extend(f"  {file}: {note}" for file, note in summary.notes)
     if summary.skipped:
         lines.append(f"Skipped {len(summary.skipped)} entr{'y' if len(summary.skipped) == 1 else 'ies'} "
                      "of the directories, not opened:")
@@ -60,10 +65,12 @@ def import_inventories(
     data_dir: Optional[str] = DataDirOption,
     output: SummaryFormat = typer.Option(SummaryFormat.table, "--output", "-o", help="Summary as table or json."),
 ) -> None:
-    """Import inventories made by GLPI agent (JSON), FusionInventory/GLPI (XML), OCS Inventory (.ocs) or
-    `footprint-agent collect --output`. The format is read from each file's content. A bad file is rejected
-    with its reason and the rest goes on; the exit status is 1 when any file was rejected. Symbolic links
-    inside a directory are skipped, not followed; a link named on the command line is followed."""
+    """Import inventories made by GLPI agent (JSON, the Android agent's phones too), FusionInventory/GLPI (XML),
+    OCS Inventory (.ocs), Jamf Pro (mobile device XML), Microsoft Intune (a device list exported with its
+    discovered apps, CSV) or `footprint-agent collect --output`. The format is read from each file's content.
+    A bad file is rejected with its reason and the rest goes on; the exit status is 1 when any file was
+    rejected. Symbolic links inside a directory are skipped, not followed; a link named on the command line is
+    followed."""
     from server.importers.batch import ImportAborted, import_files
     from server.importers.files import find
 

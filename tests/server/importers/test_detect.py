@@ -21,6 +21,12 @@ from server.importers.inventory import read_inventory
         ("ocs-windows-ru.xml", detect.OCS_XML),
         ("ocs-unix-alt.xml", detect.OCS_XML),
         ("footprint-offline.json", detect.FOOTPRINT_JSON),
+        ("glpi-android-huawei.json", detect.GLPI_JSON),
+        ("glpi-android-samsung.xml", detect.FUSION_XML),
+        ("jamf/mobiledevice-id-84.xml", detect.JAMF_XML),
+        ("jamf/mobiledevices-records-16.xml", detect.JAMF_XML),
+        ("intune/DevicesWithInventory_8f0c2d1e-4a6b-4c8e-9f1a-3b5d7e9f0a2c.csv", detect.INTUNE_CSV),
+        ("intune/AppInvRawData_2d4f6a8c-0e1b-4d3f-8a5c-7e9b1d3f5a7c.csv", detect.INTUNE_CSV),
     ],
 )
 def test_each_format_is_recognised_from_content(inventory_bytes, name, expected):
@@ -59,7 +65,8 @@ def test_truncated_files_are_rejected_with_the_place(inventory_bytes):
 
 def test_unrecognised_content_is_named():
     assert _reason(b"") == "empty file"
-    assert _reason(b"\x89PNG\r\n\x1a\n\x00\x00") == "not an inventory: neither JSON nor XML, nor zlib or gzip"
+    assert _reason(b"\x89PNG\r\n\x1a\n\x00\x00") == (
+        "not an inventory: neither JSON nor XML, nor zlib or gzip, nor an Intune CSV export")
     assert "neither a footprint.report/1 report nor a GLPI inventory" in _reason(b'{"hosts": []}')
     assert "not an inventory <REQUEST>" in _reason(b"<html><body/></html>")
     prolog = b"<REQUEST><DEVICEID>x</DEVICEID><QUERY>PROLOG</QUERY></REQUEST>"
@@ -98,4 +105,4 @@ def test_non_computer_glpi_inventory_is_rejected(inventory_bytes):
     printer = inventory_bytes("glpi-agent-astra.json").replace(
         b'"itemtype": "Computer"', b'"itemtype": "Printer"'
     )
-    assert "of a Printer, not a computer" in _reason(printer)
+    assert "of a Printer, not a computer or phone" in _reason(printer)
