@@ -49,7 +49,7 @@ def software_pool(size: int, rng: random.Random) -> List[dict]:
     ]
 
 
-def inventory(host: int, pool: List[dict], software: int, stamp: str, rng: random.Random) -> dict:
+def inventory(host: int, programs: List[dict], stamp: str) -> dict:
     """One machine's GLPI 10 inventory, as `glpi-agent --local` writes it."""
     name = f"WS-{host:05d}"
     return {
@@ -67,17 +67,23 @@ def inventory(host: int, pool: List[dict], software: int, stamp: str, rng: rando
             "operatingsystem": {"full_name": "Microsoft Windows 10 Pro", "kernel_name": "MSWin32",
                                 "kernel_version": "10.0.19045", "name": "Windows", "arch": "64-bit",
                                 "timezone": {"name": "MSK", "offset": "+0300"}},
-            "softwares": rng.sample(pool, software),
+            "softwares": programs,
             "versionclient": "GLPI-Agent_v1.11",
         },
     }
 
 
-def write_batch(directory: Path, files: int, software: int, stamp: str, seed: int) -> List[Path]:
-    rng, pool = random.Random(seed), software_pool(software * 4, random.Random(0))
+def write_batch(directory: Path, files: int, software: int, stamp: str, changed: float = 0.0) -> List[Path]:
+    """Each host's programs drawn the same way in every batch; `changed` of them swapped for others of the pool
+    (a newer export of the same machines)."""
+    rng, swaps, pool = random.Random(1), random.Random(2), software_pool(software * 4, random.Random(0))
     paths = []
     for host in range(files):
-        document = inventory(host, pool, software, stamp, rng)
+        chosen = rng.sample(range(len(pool)), software)
+        others = sorted(set(range(len(pool))) - set(chosen))
+        for slot in swaps.sample(range(software), round(software * changed)):
+            chosen[slot] = others.pop(swaps.randrange(len(others)))
+        document = inventory(host, [pool[i] for i in chosen], stamp)
         path = directory / f"{document['deviceid']}.json"
         path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
         paths.append(path)
@@ -102,8 +108,8 @@ def main() -> None:
         base = Path(tmp)
         (base / "first").mkdir()
         (base / "newer").mkdir()
-        first = write_batch(base / "first", args.files, args.software, "2026-11-20-09-00-00", seed=1)
-        newer = write_batch(base / "newer", args.files, args.software, "2026-11-23-09-00-00", seed=2)
+        first = write_batch(base / "first", args.files, args.software, "2026-11-20-09-00-00")
+        newer = write_batch(base / "newer", args.files, args.software, "2026-11-23-09-00-00", changed=0.05)
         url, _ = resolve_url(args.db, str(base / "data"))
         engine = make_engine(url)
         upgrade(engine)

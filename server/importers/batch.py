@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Deque, Dict, Iterable, List, Optional, Tuple, Union
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
@@ -22,7 +23,7 @@ from server.importers.files import Bundle, Candidate, read_file
 from server.importers.inventory import read_bundle, read_inventory, units
 from server.importers.limits import DEFAULT_MAX_BYTES, InventoryFileError
 from server.store.credentials import HostRemoved, add_host, set_host_tags
-from server.store.db import utcnow, write_transaction
+from server.store.db import utcnow, widen_cache, write_transaction
 from server.store.ingest import IngestResult, ParsedReport, UnstorableText, hostname_of, ingest_into, parse_document
 
 # A transaction holds SQLite's write lock: it ends after this many files or seconds, whichever comes first.
@@ -100,8 +101,7 @@ def read_reports(
             fmt, reports, notes = read_bundle(candidate, max_bytes)
         else:
             (fmt, reports), notes = read_inventory(read_file(candidate, max_bytes), max_bytes), []
-        parsed = [parse_document(r, json.dumps(r, ensure_ascii=False).encode("utf-8")) for r in reports]
-        return fmt, parsed, notes
+        return fmt, [parse_document(r, _dumped(r)) for r in reports], notes
     except (InventoryFileError, UnstorableText) as exc:
         raise FileRejected(str(exc)) from None
     except ValidationError as exc:
@@ -112,6 +112,16 @@ def read_reports(
         raise FileRejected("nested too deeply to be read") from None
     except MemoryError:
         raise FileRejected("too large for the memory available (lower --max-size)") from None
+
+
+def _dumped(report: dict) -> bytes:
+    """The mapped report as JSON, only searched for the escapes no column can hold: orjson where it can (a
+    fifth of json.dumps' time), json.dumps for what orjson refuses (a lone surrogate, an integer past 64 bits),
+    so a file is accepted or rejected exactly as before."""
+    try:
+        return orjson.dumps(report)
+    except orjson.JSONEncodeError:
+        return json.dumps(report, ensure_ascii=False).encode("utf-8")
 
 
 def _register_host(conn: Connection, host_id: str, hostname: str, tags: Dict[str, str]) -> bool:
@@ -181,6 +191,7 @@ def _store_batch(
     started = time.monotonic()
     try:
         with write_transaction(engine) as conn:
+            widen_cache(conn)
             while pending and len(taken) < BATCH_FILES and time.monotonic() - started < BATCH_SECONDS:
                 candidate = pending.popleft()
                 taken.append(candidate)

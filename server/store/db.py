@@ -16,6 +16,7 @@ from server.settings import DATA_ENV, env
 DEFAULT_DATA_DIR = "./footprint-data"
 SQLITE_FILE = "footprint.db"
 BUSY_TIMEOUT_MS = 30_000
+BULK_CACHE_KIB = 65_536  # SQLite's page cache for a bulk writer's connection (the default is 2 MiB)
 
 
 class DatabaseUrlError(ValueError):
@@ -108,6 +109,14 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(footprint_write=True)
         with conn.begin():
             yield conn
+
+
+def widen_cache(conn: Connection) -> None:
+    """A larger SQLite page cache for a connection writing in bulk (import): the index pages a batch of files
+    touches stay in memory until its commit instead of being evicted and read again (first import: 30 → 24 ms
+    of CPU per file, bench/import.py). Kept for the connection's life; PostgreSQL has its own shared buffers."""
+    if is_sqlite(conn):
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
 
 
 def ping(engine: Engine) -> None:
