@@ -35,6 +35,7 @@ from server.store.tables import (
 from server.store.upsert import insert_for
 
 CHUNK = 500  # ids per IN (…) list
+REBUILD_WORK_MEM = "256MB"  # PostgreSQL's memory per sort or hash of a rebuild (the default 4MB spills to disk)
 
 GROUP_COLUMNS = {
     "domestic": "domestic",
@@ -277,6 +278,9 @@ def daily_from_events(conn: Connection, host_id: str | None = None, host_ids=Non
 
 def rebuild(conn: Connection) -> None:
     """Derive every maintained table again from host_software, software_events and title_classes."""
+    if conn.dialect.name == "postgresql":  # a one-off over every install: sorts and hashes in memory, and the
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")  # planner told the rewritten classes
+        conn.exec_driver_sql("ANALYZE title_classes, classes")
     for table in (class_daily, flag_daily, class_totals, host_classes, host_totals, unknown_names):
         conn.execute(delete(table))
     links = _links()
@@ -303,16 +307,27 @@ def rebuild(conn: Connection) -> None:
 
 
 def _rebuild_unknown_names(conn: Connection) -> None:
-    links = unknown_links().subquery()
-    t = software_titles.c
-    per_name = (
-        select(links.c.name_key, func.max(t.name), func.max(t.source), func.max(t.publisher),
-               func.count(func.distinct(links.c.host_id)), func.count())
-        .join(software_titles, software_titles.c.id == links.c.title_id)
-        .group_by(links.c.name_key)
+    """Each unknown name's hosts and installs. The unknown titles with links are numbered by name first, so the
+    sort that counts each name's distinct hosts carries a number and a host id (compared bytewise on
+    PostgreSQL: the same equality) instead of every name's text (10,000 hosts: 10.3 → 2.3 s at load 6)."""
+    t, tc, c, links = software_titles.c, title_classes.c, classes.c, host_software.c
+    linked = select(links.title_id).where(links.title_id == t.id).exists()
+    unknown = (
+        select(t.id, func.dense_rank().over(order_by=t.name_key).label("nid"))
+        .join(title_classes, tc.title_id == t.id).join(classes, c.id == tc.class_id)
+        .where(c.grp == "unknown", c.os_component.is_(False), c.extension.is_(False), linked)
+        .cte("unknown_titles")
     )
+    host = links.host_id.collate("C") if conn.dialect.name == "postgresql" else links.host_id
+    counts = (select(unknown.c.nid, func.count(func.distinct(host)).label("hosts"), func.count().label("installs"))
+              .join(unknown, unknown.c.id == links.title_id).group_by(unknown.c.nid).subquery())
+    names = (select(unknown.c.nid, func.max(t.name_key).label("name_key"), func.max(t.name).label("name"),
+                    func.max(t.source).label("source"), func.max(t.publisher).label("publisher"))
+             .join(unknown, unknown.c.id == t.id).group_by(unknown.c.nid).subquery())
+    query = (select(names.c.name_key, names.c.name, names.c.source, names.c.publisher, counts.c.hosts,
+                    counts.c.installs).join(counts, counts.c.nid == names.c.nid))
     conn.execute(unknown_names.insert().from_select(
-        ["name_key", "name", "source", "publisher", "hosts", "installs"], per_name))
+        ["name_key", "name", "source", "publisher", "hosts", "installs"], query))
 
 
 def _rebuild_host_totals(conn: Connection) -> None:
