@@ -96,7 +96,7 @@ def _status(violating_installs: int, today: date, due: date, completion: Optiona
 def _milestones(conn: Connection, target: Target, now: datetime, class_ids: List[int]) -> List[dict]:
     rows = []
     for m in target.milestones:
-        in_scope, violating, _ = store.scope_counts(conn, host_filter(target, now, m.tags), class_ids)
+        in_scope, violating, _ = store.scope_counts(conn, host_filter(target, now, m.tags), target.remove, class_ids)
         share = _share(in_scope - violating, in_scope)
         status = "met" if share >= m.share else ("missed" if now.date() > m.date else "pending")
         rows.append({**milestone_dict(m), "hosts_in_scope": in_scope, "compliant_share": share, "status": status})
@@ -108,7 +108,7 @@ def evaluate(conn: Connection, target: Target, now: datetime) -> dict:
     offending = store.offending_classes(conn, target.remove, target.value)
     class_ids = sorted(offending)
     f = host_filter(target, now)
-    in_scope, violating, installs = store.scope_counts(conn, f, class_ids)
+    in_scope, violating, installs = store.scope_counts(conn, f, target.remove, class_ids)
     points = burndown(store.install_changes(conn, f, class_ids), now)
     projected = projection(points)
     milestones = _milestones(conn, target, now, class_ids)

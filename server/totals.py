@@ -543,7 +543,7 @@ def trend(conn: Connection, f: HostFilter, since: Optional[date] = None, by: str
     info = _class_info(conn)
     if f.tags or f.os or f.kind:
         hosts_query = select(hosts.c.id).where(f.matching())
-        class_days, flag_days = daily_from_events(conn, host_ids=hosts_query)
+        class_days, flag_days, _ = daily_from_events(conn, host_ids=hosts_query)
     else:
         class_days = {(d, c): (a, b) for d, c, a, b in conn.execute(select(class_daily))}
         flag_days = {(d, fl): v for d, fl, v in conn.execute(select(flag_daily))}

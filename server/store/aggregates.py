@@ -1,6 +1,7 @@
 """Totals maintained as reports arrive, so the admin's questions never scan every install.
 
-Per host: installs per class (`host_classes`) and per group (`host_totals`). Over the fleet: the sum per
+Per host: installs per class (`host_classes`) and per group (`host_totals`), and per day the change in its
+installs of each class (`host_class_daily`, which a migration target's scope sums). Over the fleet: the sum per
 class (`class_totals`), the hosts and installs per name of the unknown titles (`unknown_names`), and per
 day the change in installs and in hosts having each class (`class_daily`) or any foreign software
 (`flag_daily`), from which a trend is a running sum. `rebuild` derives the same tables from the stored
@@ -21,6 +22,7 @@ from server.store.tables import (
     class_totals,
     classes,
     flag_daily,
+    host_class_daily,
     host_classes,
     host_os,
     host_software,
@@ -173,6 +175,7 @@ def forget_host(conn: Connection, host_id: str) -> None:
     history = daily_from_events(conn, host_id)
     _bump_daily(conn, {k: (-a, -b) for k, (a, b) in history[0].items()},
                 {k: -v for k, v in history[1].items()})
+    conn.execute(delete(host_class_daily).where(host_class_daily.c.host_id == host_id))
 
 
 def _apply(conn, host_id, old, new, old_totals, totals, day) -> None:
@@ -198,6 +201,7 @@ def _apply(conn, host_id, old, new, old_totals, totals, day) -> None:
     after = _flags(totals if new else None)
     flag_deltas = {(day, f): after[f] - before[f] for f in FLAGS if after[f] != before[f]}
     _bump_daily(conn, {(day, c): d for c, d in class_deltas.items()}, flag_deltas)
+    _bump_host_daily(conn, {(c, host_id, day): d[0] for c, d in class_deltas.items()})
 
 
 def _bump_totals(conn: Connection, deltas: Dict[int, tuple]) -> None:
@@ -225,8 +229,19 @@ def _bump_daily(conn: Connection, class_deltas: Dict[tuple, tuple], flag_deltas:
             "d_hosts": flag_daily.c.d_hosts + stmt.excluded.d_hosts}), rows)
 
 
+def _bump_host_daily(conn: Connection, deltas: Dict[tuple, int]) -> None:
+    """Add to one host's day rows per class, keyed (class_id, host_id, day), in class order."""
+    rows = [{"class_id": c, "host_id": h, "day": day, "d_installs": d}
+            for (c, h, day), d in sorted(deltas.items()) if d]
+    if rows:
+        stmt = insert_for(conn, host_class_daily)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["class_id", "host_id", "day"], set_={
+            "d_installs": host_class_daily.c.d_installs + stmt.excluded.d_installs}), rows)
+
+
 def daily_from_events(conn: Connection, host_id: str | None = None, host_ids=None):
-    """Per-day class and flag changes replayed from the stored events (one host, some, or every host)."""
+    """Per-day class and flag changes, and each host's per-day class changes keyed (class_id, host_id, day),
+    replayed from the stored events (one host, some, or every host)."""
     events = _events()
     delta = case((events.c.kind == "install", 1), else_=-1)
     where = []
@@ -254,12 +269,14 @@ def daily_from_events(conn: Connection, host_id: str | None = None, host_ids=Non
     )
     class_deltas: Dict[tuple, list] = defaultdict(lambda: [0, 0])
     flag_deltas: Dict[tuple, int] = defaultdict(int)
+    host_deltas: Dict[tuple, int] = defaultdict(int)
     host, counts, state = None, None, None
     for row in conn.execute(query):
         day = day_of(row.at) if isinstance(row.at, datetime) else str(row.at)[:10]
         entry = class_deltas[(day, row.class_id)]
         entry[0] += row.d
         entry[1] += int(row.after > 0) - int(row.after - row.d > 0)
+        host_deltas[(row.class_id, row.host_id, day)] += row.d
         if row.host_id != host:
             host, counts, state = row.host_id, defaultdict(int), _flags(None)
             flag_deltas[(day, "hosts")] += 1
@@ -273,7 +290,7 @@ def daily_from_events(conn: Connection, host_id: str | None = None, host_ids=Non
                     flag_deltas[(day, flag)] += value - state[flag]
                     state[flag] = value
     return ({k: tuple(v) for k, v in class_deltas.items() if v != [0, 0]},
-            {k: v for k, v in flag_deltas.items() if v})
+            {k: v for k, v in flag_deltas.items() if v}, {k: v for k, v in host_deltas.items() if v})
 
 
 def rebuild(conn: Connection) -> None:
@@ -281,7 +298,7 @@ def rebuild(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":  # a one-off over every install: sorts and hashes in memory, and the
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")  # planner told the rewritten classes
         conn.exec_driver_sql("ANALYZE title_classes, classes")
-    for table in (class_daily, flag_daily, class_totals, host_classes, host_totals, unknown_names):
+    for table in (class_daily, flag_daily, host_class_daily, class_totals, host_classes, host_totals, unknown_names):
         conn.execute(delete(table))
     links = _links()
     per_host = (
@@ -297,13 +314,16 @@ def rebuild(conn: Connection) -> None:
     ))
     _rebuild_host_totals(conn)
     _rebuild_unknown_names(conn)
-    class_deltas, flag_deltas = daily_from_events(conn)
+    class_deltas, flag_deltas, host_deltas = daily_from_events(conn)
     rows = [{"day": d, "class_id": c, "d_installs": a, "d_hosts": b} for (d, c), (a, b) in class_deltas.items()]
     if rows:
         conn.execute(class_daily.insert(), rows)
     rows = [{"day": d, "flag": f, "d_hosts": v} for (d, f), v in flag_deltas.items()]
     if rows:
         conn.execute(flag_daily.insert(), rows)
+    rows = [{"class_id": c, "host_id": h, "day": d, "d_installs": v} for (c, h, d), v in host_deltas.items()]
+    for start in range(0, len(rows), 10_000):
+        conn.execute(host_class_daily.insert(), rows[start:start + 10_000])
 
 
 def _rebuild_unknown_names(conn: Connection) -> None:

@@ -62,16 +62,9 @@ def host_conditions(os: Optional[str] = None, tags: Sequence[tuple] = (), kind: 
                 func.lower(hosts.c.os_name) == wanted,
             )
         )
-    for key, value in tags:
-        clauses.append(
-            select(host_tags.c.host_id)
-            .where(
-                host_tags.c.host_id == hosts.c.id,
-                host_tags.c.key == key,
-                host_tags.c.value == value,
-            )
-            .exists()
-        )
+    for key, value in tags:  # the tagged hosts looked up once by (key, value), not a subquery per host
+        clauses.append(hosts.c.id.in_(select(host_tags.c.host_id).where(host_tags.c.key == key,
+                                                                        host_tags.c.value == value)))
     return clauses
 
 

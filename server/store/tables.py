@@ -396,6 +396,19 @@ class_daily = Table(
     Column("d_hosts", Integer, nullable=False, server_default="0"),
 )
 
+# Maintained per class, host and day: the change in that host's installs of the class, so a question about some
+# hosts (a migration target's scope) sums its hosts' rows instead of replaying their events.
+host_class_daily = Table(
+    "host_class_daily",
+    metadata,
+    Column("class_id", ForeignKey("classes.id"), primary_key=True),
+    Column("host_id", ForeignKey("hosts.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD (UTC) of the report's collected_at
+    Column("d_installs", Integer, nullable=False),
+    Index(None, "host_id"),
+    sqlite_with_rowid=False,  # the rows are the key's B-tree: a class's rows are read without a lookup each
+)
+
 # Maintained per day: change in the number of hosts known, and of hosts with any foreign software.
 flag_daily = Table(
     "flag_daily",

@@ -11,28 +11,29 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, select, union_all, update
+from sqlalchemy import Connection, Engine, and_, delete, false, func, insert, select, update
 
-from server.store.aggregates import day_of
 from server.store.db import as_utc, write_transaction
 from server.store.tables import (
     class_daily,
     classes,
+    host_class_daily,
     host_classes,
     host_tags,
+    host_totals,
     hosts,
-    os_events,
-    software_events,
     target_changes,
     target_milestones,
     targets,
-    title_classes,
     tokens,
 )
 from server.target_model import Milestone, Target, target_dict
 
 FOREIGN = ("foreign-proprietary", "foreign-open-source")
 OS_CATEGORY = "operating-system"
+# removals whose offending installs are a group sum host_totals keeps per host (the classes offending_classes picks)
+GROUP_SUMS = {"foreign": lambda t: t.foreign_proprietary + t.foreign_open_source,
+              "foreign-proprietary": lambda t: t.foreign_proprietary}
 
 
 class TargetExists(Exception):
@@ -153,14 +154,21 @@ def offending_classes(conn: Connection, remove: str, value: str) -> Dict[int, di
     return {r["id"]: dict(r) for r in conn.execute(query).mappings()}
 
 
-def scope_counts(conn: Connection, f, class_ids: Sequence[int]) -> Tuple[int, int, int]:
-    """Current hosts in scope, those with an offending install, and the offending installs."""
+def scope_counts(conn: Connection, f, remove: str, class_ids: Sequence[int]) -> Tuple[int, int, int]:
+    """Current hosts in scope, those with an offending install, and the offending installs. Foreign and foreign
+    proprietary installs are the per-host group sums kept in `host_totals` (its rows are the current hosts, as
+    `footprint summary` counts them); any other removal sums the hosts' rows of the offending classes."""
+    if remove in GROUP_SUMS:
+        n = GROUP_SUMS[remove](host_totals.c)
+        row = conn.execute(select(func.count(), func.count().filter(n > 0), func.coalesce(func.sum(n), 0))
+                           .select_from(hosts).join(host_totals, host_totals.c.host_id == hosts.c.id)
+                           .where(f.current())).one()
+        return row[0], row[1], int(row[2])
     in_scope = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
-    per_host = (select(host_classes.c.host_id, func.sum(host_classes.c.installs).label("n"))
-                .join(hosts, hosts.c.id == host_classes.c.host_id)
-                .where(f.current(), host_classes.c.class_id.in_(class_ids))
-                .group_by(host_classes.c.host_id).subquery())
-    violating, installs = conn.execute(select(func.count(), func.coalesce(func.sum(per_host.c.n), 0))).one()
+    rows = host_classes.c
+    violating, installs = conn.execute(  # the hosts in scope an IN list: the filter runs once per host, not per row
+        select(func.count(func.distinct(rows.host_id)), func.coalesce(func.sum(rows.installs), 0))
+        .where(rows.class_id.in_(class_ids), rows.host_id.in_(select(hosts.c.id).where(f.current())))).one()
     return in_scope, violating, int(installs)
 
 
@@ -185,26 +193,31 @@ def hosts_per_tag(conn: Connection, f, key: str, class_ids: Sequence[int]) -> Di
 
 def install_changes(conn: Connection, f, class_ids: Sequence[int]) -> Dict[str, int]:
     """Per UTC day, the change in offending installs on the hosts the filter matches (stale ones by their last
-    inventory, as `footprint trend`): the maintained day rows for the whole fleet, else a replay of the events."""
+    inventory, as `footprint trend`; removed ones never): the maintained day rows of the matching hosts, or, when
+    fewer are left out, the whole fleet's day rows minus the left-out hosts' rows."""
     if not class_ids:
         return {}
-    if not (f.tags or f.os or f.kind):
-        query = (select(class_daily.c.day, func.sum(class_daily.c.d_installs))
-                 .where(class_daily.c.class_id.in_(class_ids)).group_by(class_daily.c.day))
-        return {day: int(n) for day, n in conn.execute(query) if n}
-    columns = ("host_id", "title_id", "kind", "at")
-    events = union_all(select(*(software_events.c[c] for c in columns)),
-                       select(*(os_events.c[c] for c in columns))).subquery()
-    delta = func.sum(case((events.c.kind == "install", 1), else_=-1))
-    query = (select(events.c.at, delta)
-             .join(title_classes, title_classes.c.title_id == events.c.title_id)
-             .where(title_classes.c.class_id.in_(class_ids),
-                    events.c.host_id.in_(select(hosts.c.id).where(f.matching())))
-             .group_by(events.c.at))
+    kept, known = conn.execute(select(func.count().filter(f.matching()), func.count()).select_from(hosts)).one()
+    rows = host_class_daily.c
+
+    def per_day(host_ids) -> list:
+        return conn.execute(select(rows.day, func.sum(rows.d_installs))
+                            .where(rows.class_id.in_(class_ids), rows.host_id.in_(host_ids))
+                            .group_by(rows.day)).all()
+
     found: Dict[str, int] = defaultdict(int)
-    for at, n in conn.execute(query):
-        found[day_of(at) if isinstance(at, datetime) else str(at)[:10]] += int(n)
-    return {day: n for day, n in found.items() if n}
+    if kept <= known - kept:
+        for day, n in per_day(select(hosts.c.id).where(f.matching())):
+            found[day] += n
+    else:
+        fleet = (select(class_daily.c.day, func.sum(class_daily.c.d_installs))
+                 .where(class_daily.c.class_id.in_(class_ids)).group_by(class_daily.c.day))
+        for day, n in conn.execute(fleet):
+            found[day] += n
+        left_out = select(hosts.c.id).where(~func.coalesce(f.matching(), false()))
+        for day, n in per_day(left_out) if kept < known else ():
+            found[day] -= n
+    return {day: int(n) for day, n in found.items() if n}
 
 
 def violating_hosts(conn: Connection, f, class_ids: Sequence[int], key: str, limit: int) -> List[dict]:

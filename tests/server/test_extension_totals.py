@@ -14,7 +14,15 @@ from server import totals
 from server.store import aggregates
 from server.store.db import write_transaction
 from server.store.ingest import ingest_report, parse_report
-from server.store.tables import class_daily, class_totals, flag_daily, host_classes, host_totals, unknown_names
+from server.store.tables import (
+    class_daily,
+    class_totals,
+    flag_daily,
+    host_class_daily,
+    host_classes,
+    host_totals,
+    unknown_names,
+)
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 TRANSLATE = "aapbdbdomjkkjkaonfhkkikfgjllcleb"
@@ -95,7 +103,7 @@ def test_each_profile_and_browser_is_an_install_and_programs_keep_their_figures(
 
 
 def test_maintained_totals_equal_a_rebuild_with_extensions(engine, hosts):
-    tables = (host_totals, host_classes, class_totals, class_daily, flag_daily, unknown_names)
+    tables = (host_totals, host_classes, class_totals, class_daily, flag_daily, host_class_daily, unknown_names)
 
     def snapshot():
         with engine.connect() as conn:

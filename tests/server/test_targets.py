@@ -4,15 +4,19 @@ products' for the same filters. `now` is passed explicitly: nothing here reads t
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import select
 
 from server import targets, totals
 from server.store import targets as store
 from server.store.credentials import create_token
+from server.store.tables import host_class_daily, host_tags, hosts, os_events, software_events, title_classes
 from server.target_model import TargetError, parse_file, parse_target, target_dict
-from tests.support import target_fleet
+from tests.support import mixed_fleet, target_fleet
+from tests.support.migrations import down_and_up
 
 NOW = datetime(2026, 3, 7, 0, 0, tzinfo=timezone.utc)
 HOSTS, MIGRATED = target_fleet.HOSTS, target_fleet.MIGRATED
@@ -53,11 +57,92 @@ def test_the_projection_is_within_a_day_of_the_known_completion(engine, fleet):
 
 
 def test_a_scoped_burndown_replays_the_events_to_the_same_figures(engine, fleet):
-    """With a host filter the burndown comes from the events, without one from the maintained day rows."""
+    """Every host matches linux: the fleet's day rows, as without a filter."""
     whole = _evaluate(engine)
     scoped = _evaluate(engine, os="linux")
     assert scoped["burndown"] == whole["burndown"] and scoped["projection"] == whole["projection"]
     assert whole["burndown"][0]["violating_installs"] == 2 * (HOSTS - 6) + (HOSTS - MIGRATED)
+
+
+# scoped targets over tests/support/mixed_fleet.py: scopes of a few hosts sum their own day rows, scopes of most
+# hosts take the fleet's rows less the left-out hosts' (the revoked host is left out of every scope)
+SCOPED = [
+    ("foreign", {}),
+    ("foreign", {"tags": ["dept=finance"]}),
+    ("foreign-proprietary", {"os": "windows"}),
+    ("foreign-proprietary", {"kind": "computer"}),
+    ("category:video-conferencing", {"kind": "computer", "os": "linux"}),
+    ("product:zoom-mobile", {"kind": "phone"}),
+    ("vendor:microsoft", {"tags": ["dept=it"], "kind": "computer"}),
+    ("foreign-os", {"kind": "phone", "tags": ["dept=sales"]}),
+    ("foreign", {"os": "astra"}),
+]
+
+
+def _replayed(conn, target: targets.Target) -> dict:
+    """The per-day change in offending installs recomputed the plain way: every stored event read, and its
+    host's scope (not removed, kind, OS family/distribution/name, every tag) checked here in Python."""
+    tags = defaultdict(dict)
+    for host_id, key, value in conn.execute(select(host_tags.c.host_id, host_tags.c.key, host_tags.c.value)):
+        tags[host_id][key] = value
+
+    def in_scope(h) -> bool:
+        names = {(v or "").lower() for v in (h.os_family, h.os_distro_id, h.os_name)}
+        return (not h.revoked and (target.kind is None or h.kind == target.kind)
+                and (target.os is None or target.os.lower() in names)
+                and all(tags[h.id].get(k) == v for k, v in target.tags))
+
+    scoped = {h.id for h in conn.execute(select(hosts)) if in_scope(h)}
+    offending = set(store.offending_classes(conn, target.remove, target.value))
+    class_of = dict(conn.execute(select(title_classes.c.title_id, title_classes.c.class_id)).all())
+    changes = defaultdict(int)
+    for table in (software_events, os_events):
+        for host_id, title_id, kind, at in conn.execute(select(table.c.host_id, table.c.title_id, table.c.kind,
+                                                               table.c.at)):
+            if host_id in scoped and class_of[title_id] in offending:
+                changes[at.astimezone(timezone.utc).date().isoformat()] += 1 if kind == "install" else -1
+    return {day: n for day, n in changes.items() if n}
+
+
+def test_a_scoped_burndown_equals_a_replay_of_every_event(engine):
+    """The burndown from the maintained rows (and the projection and status made from it) equals a plain
+    recomputation from the events, for targets scoped by tags, OS and kind on a mixed fleet."""
+    mixed_fleet.build(engine, NOW)
+    sizes = set()
+    with engine.connect() as conn:
+        known = len(conn.execute(select(hosts.c.id)).all())
+        for remove, scope in SCOPED:
+            target = _target(remove=remove, due="2026-05-01", **scope)
+            replayed = _replayed(conn, target)
+            assert replayed, (remove, scope)  # the scope has offending installs that changed
+            f = targets.host_filter(target, NOW)
+            assert store.install_changes(conn, f, sorted(store.offending_classes(conn, target.remove,
+                                                                                  target.value))) == replayed
+            result = targets.evaluate(conn, target, NOW)
+            points = result["burndown"]
+            days = sorted(replayed)
+            for point in points:
+                cutoff = NOW.date() if point is points[-1] else point["at"].date() - timedelta(days=1)
+                assert point["violating_installs"] == sum(replayed[d] for d in days if d <= cutoff.isoformat())
+            assert points[0]["week"] == date.fromisoformat(days[0]).strftime("%G-W%V")
+            assert result["projection"] == targets.projection(points)
+            matching = conn.execute(select(hosts.c.id).where(f.matching())).all()
+            sizes.add(len(matching) <= known - len(matching))
+    assert sizes == {True, False}, "both ways are taken: a scope's own rows, the fleet's less the left-out"
+
+
+def test_upgrading_fills_each_hosts_day_rows_from_the_events(engine):
+    """A database from before 0012: its host_class_daily is filled from the stored events, equal to the rows
+    ingest maintains (a day whose changes net to zero carries nothing)."""
+    mixed_fleet.build(engine, NOW)
+
+    def day_rows():
+        with engine.connect() as conn:
+            return sorted(tuple(r) for r in conn.execute(select(host_class_daily)) if r.d_installs)
+
+    maintained = day_rows()
+    down_and_up(engine, "0011")
+    assert day_rows() == maintained and len({r[1] for r in maintained}) == mixed_fleet.COMPUTERS + mixed_fleet.PHONES
 
 
 STATUSES = [

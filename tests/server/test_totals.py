@@ -21,6 +21,7 @@ from server.store.tables import (
     class_daily,
     class_totals,
     flag_daily,
+    host_class_daily,
     host_classes,
     host_tags,
     host_totals,
@@ -163,6 +164,7 @@ def _maintained(conn):
             rows(host_totals, [host_totals.c.host_id]),
             rows(class_daily, [class_daily.c.day, class_daily.c.class_id]),
             rows(flag_daily, [flag_daily.c.day, flag_daily.c.flag]),
+            rows(host_class_daily, [host_class_daily.c.class_id, host_class_daily.c.host_id, host_class_daily.c.day]),
             rows(unknown_names, [unknown_names.c.name_key])]
 
 

@@ -14,6 +14,7 @@ from server import totals
 from server.importers.batch import import_files
 from server.store.ingest import ingest_report, parse_report
 from server.store.tables import classes, host_software, software_titles, title_classes
+from tests.support.migrations import down_and_up
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -70,23 +71,12 @@ def test_provenance_and_host_distribution_are_stored_and_decide(engine, enroll, 
 
 def test_upgrading_gives_stored_packages_their_host_distribution(engine, enroll, make_report):
     """Titles stored before migration 0004 get the distribution of a host that has them, for the next reclassify."""
-    from alembic import command
-
-    from server.store.migrate import _config
-
     host = enroll()
     software = [{"name": "mosquitto", "version": "2.0.11-1.2", "source": "deb", "publisher": "Roger A. Light"},
                 {"name": "Zoom Workplace", "version": "6.2", "source": "windows"}]
     report = make_report(host, software=software, collected_at=NOW)
     ingest_report(engine, parse_report(json.dumps(report).encode()), host.host_id, now=NOW)
-    config = _config()
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":  # as migrate.upgrade does: copying a table must not cascade-delete
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0003")
-        command.upgrade(config, "head")
-        conn.commit()
+    down_and_up(engine, "0003")
     with engine.connect() as conn:
         stored = dict(conn.execute(select(software_titles.c.name, software_titles.c.os_id)).all())
     assert stored["mosquitto"] == "debian" and stored["Zoom Workplace"] is None
