@@ -13,6 +13,7 @@ from agent.contract import inventory_hash
 from server.store import migrate
 from server.store.db import make_engine, utcnow, write_transaction
 from server.store.tables import host_errors, hosts, raw_reports
+from tests.support.cli import run_cli
 
 # As the agent's sources report them (agent/sources/linux/dpkg.py, agent/inventory.py)
 DPKG_DENIED = {"source": "deb", "message": "cannot read: Permission denied", "path": "/var/lib/dpkg/status"}
@@ -146,53 +147,43 @@ def api_env(db_url, engine, start_collector, admin_token, tmp_path):
             "FOOTPRINT_CLIENT_CONFIG": str(tmp_path / "no-config.toml"), "COLUMNS": "80"}
 
 
-def _run(args, env) -> str:
-    from typer.testing import CliRunner
-
-    from server.cli import app as cli
-
-    result = CliRunner().invoke(cli, args, env=env)
-    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
-    return result.output
-
-
 def test_summary_hosts_and_host_say_which_hosts_are_incomplete_and_why(gappy_fleet, api_env, tmp_path):
     import csv
     import io
 
-    table = _run(["summary"], api_env)
+    table = run_cli(["summary"], api_env)
     assert "Hosts with no foreign software found: 1 of 4 (25.0%; complete inventories only)" in table
     assert "2 hosts incomplete: deb: cannot read: Permission denied (+2 more reasons)" in table
-    assert "Permission denied (+2 more reasons)" in _run(["summary", "--top", "1"], api_env)
+    assert "Permission denied (+2 more reasons)" in run_cli(["summary", "--top", "1"], api_env)
     assert "Why hosts are incomplete" in table and "snapd is not running" in table
     assert all(len(line) <= 80 for line in table.splitlines())
-    rows = {r["item"]: r for r in csv.DictReader(io.StringIO(_run(["summary", "-o", "csv"], api_env)))}
+    rows = {r["item"]: r for r in csv.DictReader(io.StringIO(run_cli(["summary", "-o", "csv"], api_env)))}
     assert rows["incomplete (source errors)"]["hosts"] == "2"
     assert rows["with no foreign software found (complete inventories)"]["hosts"] == "1"
     assert rows["flatpak: cannot read: Permission denied"]["section"] == "incomplete"
 
-    listed = _run(["hosts", "--incomplete"], api_env)
+    listed = run_cli(["hosts", "--incomplete"], api_env)
     lines = {line.split()[1]: line for line in listed.splitlines()[2:]}
     assert set(lines) == {"ws-nodpkg", "ws-noflatpak"} and all(len(line) <= 80 for line in listed.splitlines())
     assert lines["ws-nodpkg"].endswith("deb: cannot read: Permission denied")
     assert lines["ws-noflatpak"].endswith("flatpak: cannot read: Permission denied +1")
-    why = {r["hostname"]: r for r in csv.DictReader(io.StringIO(_run(["hosts", "--incomplete", "-o", "csv"],
+    why = {r["hostname"]: r for r in csv.DictReader(io.StringIO(run_cli(["hosts", "--incomplete", "-o", "csv"],
                                                                       api_env)))}
     assert why["ws-noflatpak"]["why"] == ("flatpak: cannot read: Permission denied (/var/lib/flatpak); "
                                           "snap: snapd is not running")
-    assert json.loads(_run(["hosts", "--incomplete", "--os", "windows", "-o", "json"], api_env))["hosts"] == []
-    finance = json.loads(_run(["hosts", "--incomplete", "--tag", "dept=finance", "-o", "json"], api_env))
+    assert json.loads(run_cli(["hosts", "--incomplete", "--os", "windows", "-o", "json"], api_env))["hosts"] == []
+    finance = json.loads(run_cli(["hosts", "--incomplete", "--tag", "dept=finance", "-o", "json"], api_env))
     assert len(finance["hosts"]) == 2
-    everyone = _run(["hosts"], api_env)
+    everyone = run_cli(["hosts"], api_env)
     marked = [line.split()[0].rstrip("…") for line in everyone.splitlines()[2:] if line.endswith("incomplete")]
     assert sorted(n for n, h in gappy_fleet.items() if any(h.host_id.startswith(m) for m in marked)) == [
         "ws-nodpkg", "ws-noflatpak"]  # the id column, cut to 80 columns, is still a unique prefix
-    one = _run(["host", "ws-nodpkg"], api_env)
+    one = run_cli(["host", "ws-nodpkg"], api_env)
     assert "incomplete: its last report carries 1 source error(s):" in one
     assert "deb: cannot read: Permission denied (/var/lib/dpkg/status)" in one
 
     page = tmp_path / "report.html"
-    _run(["report", "--output", str(page)], api_env)
+    run_cli(["report", "--output", str(page)], api_env)
     text = page.read_text(encoding="utf-8")
     assert "2 hosts incomplete: deb: cannot read: Permission denied</h2>" in text
     assert 'data-figure="hosts-incomplete"><div class="value">2</div>' in text

@@ -12,16 +12,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import update
-from typer.testing import CliRunner
 
-from server.cli import app as cli
 from server.cli.remote.totals import sparkline
 from server.store.db import utcnow
 from server.store.ingest import ingest_report, parse_report
 from server.store.tables import hosts
 from tests.support import synthetic_fleet as synthetic
+from tests.support.cli import run_cli
 
-runner = CliRunner()
 FLEET = 10
 MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 JUNE = datetime(2026, 6, 15, 9, 0, tzinfo=timezone.utc)
@@ -85,19 +83,12 @@ def api_env(db_url, engine, start_collector, admin_token, tmp_path):
             "FOOTPRINT_CLIENT_CONFIG": str(tmp_path / "no-config.toml"), "COLUMNS": "80"}
 
 
-def _run(args, env, code=0) -> str:
-    result = runner.invoke(cli, args, env=env)
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    return result.output
-
-
 def _json(args, env):
-    return json.loads(_run(args + ["-o", "json"], env))
+    return json.loads(run_cli(args + ["-o", "json"], env))
 
 
 def _csv(args, env):
-    return list(csv.DictReader(io.StringIO(_run(args + ["-o", "csv"], env))))
+    return list(csv.DictReader(io.StringIO(run_cli(args + ["-o", "csv"], env))))
 
 
 def _fits(table: str) -> bool:
@@ -107,7 +98,7 @@ def _fits(table: str) -> bool:
 def test_summary_in_three_formats(fleet, api_env):
     data = _json(["summary"], api_env)
     assert data["hosts"]["reporting"] == FLEET - 1 and data["hosts"]["stale"] == 1
-    table = _run(["summary"], api_env)
+    table = run_cli(["summary"], api_env)
     assert _fits(table)
     assert f"Hosts: {FLEET - 1} reporting, 1 stale" in table
     assert (f"Hosts with foreign software: {data['hosts_with_foreign']} of {FLEET - 1} "
@@ -128,7 +119,7 @@ def test_summary_in_three_formats(fleet, api_env):
 def test_vendors_products_unknown_in_three_formats(fleet, api_env):
     vendors = _json(["vendors", "--foreign"], api_env)["vendors"]
     assert vendors and all(v["status"] == "foreign" for v in vendors)
-    table = _run(["vendors", "--foreign"], api_env)
+    table = run_cli(["vendors", "--foreign"], api_env)
     assert _fits(table) and vendors[0]["name"] in table
     assert [r["name"] for r in _csv(["vendors", "--foreign"], api_env)] == [v["name"] for v in vendors]
     everyone = _json(["vendors"], api_env)["vendors"]
@@ -138,7 +129,7 @@ def test_vendors_products_unknown_in_three_formats(fleet, api_env):
     assert products and {p["group"] for p in products} <= {"foreign-proprietary", "foreign-open-source"}
     with_alternatives = [p for p in products if p["alternatives"]]
     assert with_alternatives, "the catalog names alternatives for common foreign products"
-    table = _run(["products", "--status", "foreign"], api_env)
+    table = run_cli(["products", "--status", "foreign"], api_env)
     assert _fits(table) and with_alternatives[0]["alternatives"][0]["name"][:10] in table
     rows = _csv(["products", "--status", "foreign"], api_env)
     assert [int(r["installs"]) for r in rows] == [p["installs"] for p in products]
@@ -150,21 +141,21 @@ def test_vendors_products_unknown_in_three_formats(fleet, api_env):
 
     unknown = _json(["unknown"], api_env)["unknown"]
     assert any(u["name"].startswith("Contoso Line-of-Business Tool") for u in unknown)
-    assert _fits(_run(["unknown"], api_env))
+    assert _fits(run_cli(["unknown"], api_env))
     assert [r["name"] for r in _csv(["unknown"], api_env)] == [u["name"] for u in unknown]
     by_publisher = _json(["unknown", "--by", "publisher", "--limit", "10000"], api_env)
     every_title = _json(["unknown", "--limit", "10000"], api_env)["unknown"]
     assert by_publisher["by"] == "publisher" and by_publisher["unknown"]
     assert sum(p["installs"] for p in by_publisher["unknown"]) == sum(u["installs"] for u in every_title)
-    assert _fits(_run(["unknown", "--by", "publisher"], api_env))
-    assert "Invalid value" in _run(["unknown", "--by", "vendor"], api_env, code=2)
+    assert _fits(run_cli(["unknown", "--by", "publisher"], api_env))
+    assert "Invalid value" in run_cli(["unknown", "--by", "vendor"], api_env, code=2)
 
 
 def test_worst_hosts_and_one_host_classified(fleet, api_env):
     worst = _json(["hosts", "--foreign"], api_env)["hosts"]
     foreign = [h["foreign"] for h in worst]
     assert foreign == sorted(foreign, reverse=True) and foreign[0] > 0
-    table = _run(["hosts", "--foreign", "--sort", "share"], api_env)
+    table = run_cli(["hosts", "--foreign", "--sort", "share"], api_env)
     assert _fits(table) and worst[0]["hostname"] in table
     rows = _csv(["hosts", "--foreign", "--sort", "hostname", "--tag", "dept=sales"], api_env)
     assert [r["hostname"] for r in rows] == sorted(r["hostname"] for r in rows) and rows
@@ -176,14 +167,14 @@ def test_worst_hosts_and_one_host_classified(fleet, api_env):
     assert groups["foreign-proprietary"] + groups["foreign-open-source"] + host_os_is_foreign == worst[0]["foreign"]
     classified = [i for i in whole["software"] if i["rule"]]
     assert classified and all(i["product_name"] or i["vendor_name"] for i in classified)
-    table = _run(["host", host_id], api_env)
+    table = run_cli(["host", host_id], api_env)
     assert _fits(table) and "rules that matched:" in table
     assert classified[0]["rule"][:20] in table
     by_name = _json(["host", worst[0]["hostname"]], api_env)
     assert by_name["id"] == host_id and by_name["software"] == whole["software"]
     items = _csv(["host", host_id[:12]], api_env)
     assert len(items) == len(whole["software"]) and {"group", "rule", "alternatives"} <= set(items[0])
-    assert "not_found" in _run(["host", "no-such-host"], api_env, code=2)
+    assert "not_found" in run_cli(["host", "no-such-host"], api_env, code=2)
 
 
 def test_numbers_agree_across_summary_vendors_products_hosts_and_export(fleet, api_env):
@@ -195,7 +186,7 @@ def test_numbers_agree_across_summary_vendors_products_hosts_and_export(fleet, a
     foreign_products = _json(["products", "--status", "foreign"], api_env)["products"]
     foreign_vendors = _json(["vendors", "--foreign"], api_env)["vendors"]
     worst = _json(["hosts", "--foreign", "--limit", "100000"], api_env)["hosts"]
-    export = list(csv.DictReader(io.StringIO(_run(["export"], api_env))))
+    export = list(csv.DictReader(io.StringIO(run_cli(["export"], api_env))))
     unknown = _json(["unknown", "--limit", "100000"], api_env)["unknown"]
     without_vendor = sum(u["installs"] for u in unknown)
 
@@ -218,22 +209,22 @@ def test_numbers_agree_across_summary_vendors_products_hosts_and_export(fleet, a
 
 
 def test_export_formats_bom_and_file(fleet, api_env, tmp_path):
-    plain = _run(["export"], api_env)
+    plain = run_cli(["export"], api_env)
     assert plain.startswith("host_id,hostname,")
-    with_bom = _run(["export", "--bom"], api_env)
+    with_bom = run_cli(["export", "--bom"], api_env)
     assert with_bom == "\ufeff" + plain
-    lines = _run(["export", "--format", "json"], api_env).splitlines()
+    lines = run_cli(["export", "--format", "json"], api_env).splitlines()
     assert len(lines) == len(plain.splitlines()) - 1 and json.loads(lines[0])["hostname"]
     target = tmp_path / "footprint.csv"
-    _run(["export", "--bom", "--output", str(target), "--tag", "dept=finance"], api_env)
+    run_cli(["export", "--bom", "--output", str(target), "--tag", "dept=finance"], api_env)
     text = target.read_bytes().decode("utf-8")
     assert text.startswith("\ufeffhost_id,")
     finance = _json(["summary", "--tag", "dept=finance"], api_env)
     assert sum(int(r["installs"]) for r in csv.DictReader(io.StringIO(text[1:]))) == finance["installs"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".footprint.csv")]
-    assert "CSV only" in _run(["export", "--format", "json", "--bom"], api_env, code=2)
+    assert "CSV only" in run_cli(["export", "--format", "json", "--bom"], api_env, code=2)
     missing = tmp_path / "no-such-dir" / "x.csv"
-    assert "does not exist" in _run(["export", "--output", str(missing)], api_env, code=2)
+    assert "does not exist" in run_cli(["export", "--output", str(missing)], api_env, code=2)
 
 
 def test_trend_table_chart_and_product(fleet, api_env):
@@ -242,7 +233,7 @@ def test_trend_table_chart_and_product(fleet, api_env):
     assert rows[0]["period"] == "2026-03" and rows[0]["hosts"] == FLEET
     zoom_drop = rows[2]["foreign_installs"] - rows[3]["foreign_installs"]  # May → June
     assert zoom_drop > 0
-    table = _run(["trend", "--since", "2026-03-01"], api_env)
+    table = run_cli(["trend", "--since", "2026-03-01"], api_env)
     assert _fits(table)
     chart = {line.split("  ")[0]: line for line in table.split("\n\n")[-1].splitlines()}
     series = [r["foreign_installs"] for r in rows]
@@ -253,8 +244,8 @@ def test_trend_table_chart_and_product(fleet, api_env):
     assert weeks[0]["period"] == "2026-W23" and len(weeks) > 20
     zoom = _json(["trend", "--product", "zoom-workplace", "--since", "2026-03-01"], api_env)["trend"]
     assert zoom[0]["installs"] > zoom[3]["installs"] >= 0
-    assert "week or month" in _run(["trend", "--by", "year"], api_env, code=2)
-    assert "2026-01-31" in _run(["trend", "--since", "March"], api_env, code=2)
+    assert "week or month" in run_cli(["trend", "--by", "year"], api_env, code=2)
+    assert "2026-01-31" in run_cli(["trend", "--since", "March"], api_env, code=2)
 
 
 def test_sparkline_scales_each_series_to_its_own_range():
@@ -271,7 +262,7 @@ def test_catalog_reclassify_changes_the_summary(fleet, api_env, db_url, tmp_path
     local = tmp_path / "catalog"
     local.mkdir()
     (local / "contoso.toml").write_text(CONTOSO_CATALOG, encoding="utf-8")
-    out = _run(["catalog", "reclassify", "--catalog-dir", str(local), "--db", db_url], {"COLUMNS": "80"})
+    out = run_cli(["catalog", "reclassify", "--catalog-dir", str(local), "--db", db_url], {"COLUMNS": "80"})
     assert _fits(out) and "changed classification" in out
     moves = [line for line in out.splitlines() if line.startswith("unknown ") and "domestic: Contoso" in line]
     assert len(moves) == 1 and int(moves[0].split()[-1]) > moved  # every stored host, the stale one too
@@ -283,16 +274,16 @@ def test_catalog_reclassify_changes_the_summary(fleet, api_env, db_url, tmp_path
     after = _json(["summary"], api_env)
     new = {g["status"]: g["installs"] for g in after["installs_by_status"]}
     assert new["domestic"] == old["domestic"] + moved and new["unknown"] == old["unknown"] - moved
-    assert f"domestic             {old['domestic'] + moved}" in _run(["summary"], api_env)
-    german = _run(["catalog", "reclassify", "--catalog-dir", str(local), "--home", "DE", "--db", db_url], {})
+    assert f"domestic             {old['domestic'] + moved}" in run_cli(["summary"], api_env)
+    german = run_cli(["catalog", "reclassify", "--catalog-dir", str(local), "--home", "DE", "--db", db_url], {})
     assert "(home DE)" in german
     assert _json(["summary"], api_env)["installs_by_status"] != after["installs_by_status"]
-    assert "ISO 3166-1 alpha-2" in _run(["catalog", "reclassify", "--home", "Russia", "--db", db_url], {}, code=2)
+    assert "ISO 3166-1 alpha-2" in run_cli(["catalog", "reclassify", "--home", "Russia", "--db", db_url], {}, code=2)
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "broken.toml").write_text('[[vendor]]\nid = "x"\nname = "X"\ncountry = "ZZ"\nsource = "https://e.org"\n')
     in_german = _json(["summary"], api_env)["installs_by_status"]
-    refused = _run(["catalog", "reclassify", "--catalog-dir", str(broken), "--db", db_url], {}, code=2)
+    refused = run_cli(["catalog", "reclassify", "--catalog-dir", str(broken), "--db", db_url], {}, code=2)
     assert "catalog is invalid, nothing changed" in refused and "broken.toml: vendor 'x'" in refused
     assert _json(["summary"], api_env)["installs_by_status"] == in_german
 
@@ -311,7 +302,7 @@ def test_extensions_apart_in_summary_and_on_request_in_products(engine, fleet, a
     data = _json(["summary"], api_env)
     assert (data["installs"], data["hosts_with_foreign"]) == (before["installs"], before["hosts_with_foreign"])
     assert data["extensions"]["installs"] == 3
-    table = _run(["summary"], api_env)
+    table = run_cli(["summary"], api_env)
     assert _fits(table)
     assert "Browser and IDE extensions (apart from the above): 3 installs" in table
     assert "Google Translate (browser" in table.split("Top foreign extensions", 1)[1]
@@ -326,4 +317,4 @@ def test_extensions_apart_in_summary_and_on_request_in_products(engine, fleet, a
     included = {p["product"] for p in _json(["products", "--extensions", "include"], api_env)["products"]}
     assert included == default | {"google-translate-extension", "github-copilot-extension"}
     assert "github" in {v["vendor"] for v in _json(["vendors", "--extensions", "only"], api_env)["vendors"]}
-    assert "--extensions" in _run(["products", "--extensions", "sometimes"], api_env, code=2)
+    assert "--extensions" in run_cli(["products", "--extensions", "sometimes"], api_env, code=2)

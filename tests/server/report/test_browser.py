@@ -15,6 +15,7 @@ from server.store.db import utcnow
 from server.store.targets import save_target
 from server.target_model import parse_target
 from tests.support import target_fleet
+from tests.support.cli import run_cli
 
 
 def _hex(colour: str):
@@ -62,16 +63,6 @@ def test_pdf_is_printed_by_chromium(report_data, require_command, tmp_path):
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") >= 1
 
 
-def _run(args, env) -> str:
-    from typer.testing import CliRunner
-
-    from server.cli import app as cli
-
-    result = CliRunner().invoke(cli, args, env=env)
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 def _dom(require_command, page, tmp_path) -> str:
     """The document as Chromium parsed it (SVG included), from `--dump-dom`."""
     command = headless_command(require_command("chromium"), str(tmp_path / "profile-dom")) + [
@@ -99,9 +90,9 @@ def test_target_charts_show_the_figures_of_footprint_targets(db_url, engine, sta
     collector = start_collector(db_url)
     env = {"FOOTPRINT_SERVER": collector.url, "FOOTPRINT_TOKEN": admin_token,
            "FOOTPRINT_CLIENT_CONFIG": str(tmp_path / "no-config.toml")}
-    listed = {t["name"]: t for t in json.loads(_run(["targets", "-o", "json"], env))["targets"]}
+    listed = {t["name"]: t for t in json.loads(run_cli(["targets", "-o", "json"], env))["targets"]}
     page = tmp_path / "report.html"
-    _run(["report", "--output", str(page)], env)
+    run_cli(["report", "--output", str(page)], env)
     dom = _dom(require_command, page, tmp_path)
     for name, t in listed.items():
         section = _section(dom, name)
