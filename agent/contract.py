@@ -277,6 +277,8 @@ SOFTWARE_ITEM = Record({
     "application": Text(NAME),
     "profile": Text(NAME),
     "install_source": Text(16, choices=INSTALL_SOURCES),
+    # When the OS last recorded the program in use (docs/report-format.md, "Last use"); the agent writes the UTC day.
+    "last_used": Time(),
 }, required=("name", "source"))
 
 AGENT = Record({

@@ -161,6 +161,7 @@ class SoftwareItem(_Model):
     application: Optional[Name] = None  # an extension's browser or IDE: "Google Chrome", "Cursor"
     profile: Optional[Name] = None  # the browser profile: "Default", "Profile 1", Firefox's profile name
     install_source: Optional[Literal[c.INSTALL_SOURCES]] = None
+    last_used: Optional[Time] = None  # when the OS last recorded the program in use
 
 
 class AgentInfo(_Model):

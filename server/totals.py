@@ -172,7 +172,10 @@ def _rollup(counts: Dict[int, Tuple[int, int]], info: Dict[int, dict], key: str,
     return out
 
 
-def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
+DEFAULT_UNUSED_DAYS = 90
+
+
+def summary(conn: Connection, f: HostFilter, top: int = 10, unused_days: int = DEFAULT_UNUSED_DAYS) -> dict:
     """`footprint summary`: the headline figures of the foreign-software footprint."""
     result = host_counts(conn, f)
     counts, info = class_counts(conn, f), _class_info(conn)
@@ -199,6 +202,7 @@ def summary(conn: Connection, f: HostFilter, top: int = 10) -> dict:
     result["operating_systems"] = operating_systems(conn, f)
     result["extensions"] = _extensions_summary(conn, f, counts, info, top)
     result["incomplete_reasons"], result["incomplete_reasons_total"] = incomplete_reasons(conn, f, top)
+    result["unused"] = unused_summary(conn, f, unused_days, info)
     result["filters"] = describe(f)
     return result
 
@@ -295,11 +299,12 @@ def _vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[in
 
 def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), category: Optional[str] = None,
              country: Optional[str] = None, counts=None, info=None, with_versions: bool = True,
-             alternatives=None, extensions: str = "exclude") -> List[dict]:
+             alternatives=None, extensions: str = "exclude", unused_days: Optional[int] = None) -> List[dict]:
     """Installs, hosts, versions in use and the catalog's alternatives per product (vendor-only matches apart).
 
     Classified installs only: an unknown one (no vendor, or a vendor whose country is not known) is in
-    `unknown_titles`, so products and the unknown queue partition the installs."""
+    `unknown_titles`, so products and the unknown queue partition the installs. With `unused_days`, only the
+    products with installs not used in that many days on hosts that record last use, most such installs first."""
     counts = class_counts(conn, f) if counts is None else counts
     info = _class_info(conn) if info is None else info
     rows = []
@@ -318,6 +323,8 @@ def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), cate
                      "country": c["country"], "status": c["status"], "license": c["license"], "group": c["grp"],
                      "register": c["register"], "installs": installs, "hosts": n_hosts})
     rows.sort(key=lambda r: (-r["installs"], r["name"]))
+    if unused_days is not None:
+        rows = _with_unused(conn, f, rows, unused_days)
     if with_versions:
         versions = _versions(conn, [r["class_id"] for r in rows])
         for row in rows:
@@ -328,6 +335,59 @@ def products(conn: Connection, f: HostFilter, statuses: Sequence[str] = (), cate
     for row in rows:
         del row["class_id"]
     return rows
+
+
+def _with_unused(conn: Connection, f: HostFilter, rows: List[dict], days: int) -> List[dict]:
+    """The rows with installs not used in `days` days, each with its installs on hosts that record last use, those
+    unused and those with no use recorded."""
+    usage = class_usage(conn, f, days)
+    kept = []
+    for row in rows:
+        recorded, unused, unrecorded = usage.get(row["class_id"], (0, 0, 0))
+        if unused or unrecorded:
+            kept.append({**row, "installs_recording": recorded, "unused": unused,
+                         "unused_share": _share(unused, recorded), "no_use_recorded": unrecorded})
+    kept.sort(key=lambda r: (-r["unused"], -r["no_use_recorded"], r["name"]))
+    return kept
+
+
+def unused_cutoff(f: HostFilter, days: int) -> date:
+    """The first day that counts as use within `days` days of the question's now."""
+    return (f.now or datetime.now(timezone.utc)).astimezone(timezone.utc).date() - timedelta(days=days)
+
+
+def class_usage(conn: Connection, f: HostFilter, days: int) -> Dict[int, Tuple[int, int, int]]:
+    """Per class, over the current hosts of `f` that record last use (any install with a `last_used`): installs,
+    installs last used before the cutoff, installs with no use recorded."""
+    hs = host_software.c
+    recording = (select(hs.host_id).join(hosts, hosts.c.id == hs.host_id)
+                 .where(f.current(), hs.last_used.is_not(None)).distinct())
+    query = (select(title_classes.c.class_id, func.count(),
+                    func.count().filter(hs.last_used < unused_cutoff(f, days)),
+                    func.count().filter(hs.last_used.is_(None)))
+             .join(title_classes, title_classes.c.title_id == hs.title_id)
+             .where(hs.host_id.in_(recording)).group_by(title_classes.c.class_id))
+    return {class_id: (n, unused, unrecorded) for class_id, n, unused, unrecorded in conn.execute(query)}
+
+
+def recording_hosts(conn: Connection, f: HostFilter) -> int:
+    """Current hosts of `f` that record last use."""
+    hs = host_software.c
+    query = select(func.count(func.distinct(hs.host_id))).join(hosts, hosts.c.id == hs.host_id).where(
+        f.current(), hs.last_used.is_not(None))
+    return conn.execute(query).scalar_one()
+
+
+def unused_summary(conn: Connection, f: HostFilter, days: int, info: Dict[int, dict]) -> dict:
+    """The program installs not used in `days` days, over the hosts that record last use only (Windows and macOS
+    record it, Linux does not); extensions and distribution packages left out."""
+    installs = unused = unrecorded = 0
+    for class_id, (n, old, none) in class_usage(conn, f, days).items():
+        if not (info[class_id]["os_component"] or info[class_id]["extension"]):
+            installs, unused, unrecorded = installs + n, unused + old, unrecorded + none
+    return {"days": days, "hosts_recording": recording_hosts(conn, f), "installs": installs, "unused": unused,
+            "unused_share": _share(unused, installs), "no_use_recorded": unrecorded,
+            "no_use_recorded_share": _share(unrecorded, installs)}
 
 
 def _versions(conn: Connection, class_ids: List[int]) -> Dict[int, List[str]]:

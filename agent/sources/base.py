@@ -7,6 +7,7 @@ dpkg database, and the agent's start-up time is part of its footprint on every m
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
 
@@ -29,6 +30,7 @@ class SoftwareItem:
         "application",
         "profile",
         "install_source",
+        "last_used",
     )
 
     def __init__(
@@ -48,6 +50,7 @@ class SoftwareItem:
         application: Optional[str] = None,
         profile: Optional[str] = None,
         install_source: Optional[str] = None,
+        last_used: Optional[str] = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -64,6 +67,7 @@ class SoftwareItem:
         self.application = application  # an extension's browser or IDE
         self.profile = profile
         self.install_source = install_source
+        self.last_used = last_used  # RFC 3339, the UTC day of the last recorded use
 
     def to_dict(self) -> dict:
         """Report form: fields that are unknown are left out, not sent as null."""
@@ -128,6 +132,12 @@ def rfc3339(seconds: Optional[float] = None) -> str:
     return time.strftime(
         "%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if seconds is None else seconds)
     )
+
+
+def utc_day(moment: datetime) -> str:
+    """`last_used` as reported: the UTC day of an aware time, so a host in daily use changes its inventory hash
+    (and sends a full report) at most once a day for it."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT00:00:00Z")
 
 
 class Source:

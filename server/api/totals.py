@@ -49,11 +49,15 @@ async def host_filter(
     return totals.HostFilter(tags=tags, os=os, kind=kind, seen_within_days=seen_within_days, now=now, **extra)
 
 
+UNUSED_HELP = "installs whose last recorded use is older than N days, on hosts that record last use"
+
+
 @router.get("/summary")
 def summary(f: totals.HostFilter = Depends(host_filter), top: int = Query(10, ge=1, le=100),
+            unused_days: int = Query(totals.DEFAULT_UNUSED_DAYS, ge=1, le=MAX_DAYS, description=UNUSED_HELP),
             engine: Engine = Depends(get_engine), _: Admin = Depends(admin)) -> dict:
     with engine.connect() as conn:
-        return totals.summary(conn, f, top)
+        return totals.summary(conn, f, top, unused_days)
 
 
 @router.get("/vendors")
@@ -71,14 +75,19 @@ def products(
     category: Optional[str] = Query(None, max_length=64),
     country: Optional[str] = Query(None, min_length=2, max_length=2),
     extensions: str = ExtensionsQuery,
+    unused_days: Optional[int] = Query(None, ge=1, le=MAX_DAYS, description=UNUSED_HELP),
     engine: Engine = Depends(get_engine),
     _: Admin = Depends(admin),
 ) -> dict:
     statuses = tuple(s for s in status if s != "foreign") + (totals.FOREIGN if "foreign" in status else ())
     with engine.connect() as conn:
         rows = totals.products(conn, f, statuses, category, country,
-                               alternatives=classify.alternatives_lookup(engine), extensions=extensions)
-    return {"products": rows, "filters": totals.describe(f)}
+                               alternatives=classify.alternatives_lookup(engine), extensions=extensions,
+                               unused_days=unused_days)
+        answer = {"products": rows, "filters": totals.describe(f)}
+        if unused_days is not None:
+            answer["unused"] = {"days": unused_days, "hosts_recording": totals.recording_hosts(conn, f)}
+    return answer
 
 
 @router.get("/foreign-hosts")

@@ -60,6 +60,9 @@ SeenWithinOption = typer.Option(None, "--seen-within", min=1, help="Only hosts s
 IncompleteOption = typer.Option(False, "--incomplete",
                                 help="Only hosts whose last report carries source errors (a database unreadable, a "
                                      "profile denied), with why: their inventory misses something.")
+UnusedDaysOption = typer.Option(None, "--unused-days", min=1, max=36500,
+                                help="Installs not used in DAYS days (their last recorded use is older), over the "
+                                     "hosts that record last use (Windows, macOS; Linux records none).")
 StaleDaysOption = typer.Option(None, "--stale-days", min=1,
                                help="Hosts silent this many days are stale, counted apart (default 30).")
 

@@ -10,7 +10,7 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
@@ -291,6 +291,7 @@ def _apply_software(
             "install_date": item.install_date,
             "location": item.location,
             "install_source": item.install_source,
+            "last_used": _day(item.last_used, wanted.get(link)),
         }
     first = changes.first
     stored = {} if first else _stored_links(conn, host_id)
@@ -342,7 +343,14 @@ _UNKNOWN = and_(classes.c.grp == "unknown", classes.c.os_component.is_(False), c
 
 
 _LINK = ("host_id", "title_id", "username", "application", "profile")  # host_software's primary key
-_ATTRS = ("scope", "install_date", "location", "install_source")
+_ATTRS = ("scope", "install_date", "location", "install_source", "last_used")
+
+
+def _day(moment: Optional[datetime], earlier: Optional[dict]) -> Optional[date]:
+    """The UTC day of an item's last use; of two items of one install, the later use."""
+    day = moment.date() if moment is not None else None  # validated times are in UTC already
+    before = earlier["last_used"] if earlier else None
+    return max(day, before) if day and before else day or before
 
 
 def _attrs(row: dict) -> tuple:

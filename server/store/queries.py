@@ -216,6 +216,7 @@ def host_software_list(conn: Connection, host_id: str) -> List[dict]:
             hs.install_source,
             hs.install_date,
             hs.location,
+            hs.last_used,
         )
         .join(host_software, hs.title_id == t.id)
         .where(hs.host_id == host_id)

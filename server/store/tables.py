@@ -191,6 +191,7 @@ host_software = Table(
     Column("install_date", String(32)),
     Column("location", String(1024)),
     Column("install_source", String(16)),  # store | policy | sideloaded | unpacked | bundled
+    Column("last_used", Date),  # the UTC day the OS last recorded this install in use; NULL: no record
     Index(None, "title_id", "host_id"),
 )
 

@@ -2,7 +2,10 @@
 
 Folders inside those are searched one level deep (/Applications/Utilities, "Microsoft Office"),
 never into a bundle (an app's helper apps are part of it). The signing Team ID comes from
-`codesign -dv` where the tool exists: it is the strongest evidence of who made the app.
+`codesign -dv` where the tool exists: it is the strongest evidence of who made the app. The last use is Spotlight's
+kMDItemLastUsedDate of the bundle (set when the app is opened, not when its files are read), asked of `mdls` for
+all bundles at once: with `-raw` it prints one value per path, each ended by a NUL, `(null)` where none is recorded,
+dates as "2026-11-20 09:15:02 +0000" (mdls(1)).
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator, List, Optional, Tuple
+from datetime import datetime
+from typing import Iterator, List, Optional, Sequence, Tuple
 
-from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
+from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult, utc_day
 from agent.sources.macos.plist import PlistError, load_plist_dict
 
 SOURCE = "macos-app"
@@ -22,6 +26,7 @@ SYSTEM_FOLDERS = ("Applications", "System/Applications")
 USERS_FOLDER = "Users"
 _TEAM_ID = re.compile(r"^TeamIdentifier=(\S+)\s*$", re.MULTILINE)
 CODESIGN_WORKERS = 8
+MDLS_BATCH = 256  # bundle paths per mdls call, well within the argument list's limit
 
 
 def parse_codesign(output: str) -> Optional[str]:
@@ -39,6 +44,45 @@ def codesign_team_id(bundle: str) -> Optional[str]:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return parse_codesign(done.stderr.decode("utf-8", "replace"))
+
+
+def parse_mdls_dates(output: bytes, count: int) -> Optional[List[Optional[str]]]:
+    """`mdls -raw -name kMDItemLastUsedDate` output for `count` paths as `last_used` days; None when it does not
+    hold one value per path (mdls stopped at a path it could not read)."""
+    values = output.decode("utf-8", "replace").split("\0")
+    if values and values[-1] == "" and len(values) == count + 1:
+        values.pop()  # the last value's NUL
+    if len(values) != count:
+        return None
+    days: List[Optional[str]] = []
+    for value in values:
+        try:
+            days.append(utc_day(datetime.strptime(value.strip(), "%Y-%m-%d %H:%M:%S %z")))
+        except ValueError:  # "(null)": never opened, or not indexed
+            days.append(None)
+    return days
+
+
+def spotlight_last_used(bundles: Sequence[str]) -> List[Optional[str]]:
+    """The last-used day of each bundle: one mdls call per MDLS_BATCH bundles, one per bundle only for a batch
+    that mdls could not answer whole."""
+    days: List[Optional[str]] = []
+    for start in range(0, len(bundles), MDLS_BATCH):
+        batch = list(bundles[start:start + MDLS_BATCH])
+        found = _mdls(batch)
+        if found is None:
+            found = [(_mdls([bundle]) or [None])[0] for bundle in batch]
+        days += found
+    return days
+
+
+def _mdls(paths: List[str]) -> Optional[List[Optional[str]]]:
+    try:
+        done = subprocess.run(["mdls", "-raw", "-name", "kMDItemLastUsedDate", *paths], capture_output=True,
+                              timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return parse_mdls_dates(done.stdout, len(paths))
 
 
 def bundle_item(bundle: str, info: dict, location: str, user: Optional[str]) -> SoftwareItem:
@@ -100,6 +144,9 @@ class MacAppsSource(Source):
                 for (_, item), team in zip(signed, teams):
                     if team:
                         item.extra["team_id"] = team
+        if found and shutil.which("mdls"):
+            for (_, item), day in zip(found, spotlight_last_used([bundle for bundle, _ in found])):
+                item.last_used = day
         result.items = [item for _, item in found]
         return result
 

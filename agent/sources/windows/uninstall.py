@@ -14,6 +14,7 @@ import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
+from agent.sources.windows.last_use import LastUse, bam_runs, user_assist_runs
 from agent.windows_registry.reader import (
     KeyNotFound,
     RegistryAccessError,
@@ -32,6 +33,12 @@ UNINSTALL = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
 USER_UNINSTALLS = (
     r"Software\Microsoft\Windows\CurrentVersion\Uninstall",
     r"Software\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall",
+)
+# A UserAssist key in an export: the hive it belongs to.
+_EXPORTED_USER_ASSIST = re.compile(
+    r"(HKEY_CURRENT_USER|HKEY_USERS\\[^\\]+)\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer"
+    r"\\UserAssist\\\{CEBFF5CD-ACE2-4F4F-9178-9926F41749EA\}\\Count",
+    re.IGNORECASE,
 )
 HKLM = "HKEY_LOCAL_MACHINE"
 UPGRADE_CODES = r"HKEY_LOCAL_MACHINE\SOFTWARE\Classes\Installer\UpgradeCodes"
@@ -175,8 +182,10 @@ def read_uninstall_key(
     user_scope: bool,
     codes: Dict[str, str],
     result: SourceResult,
+    last_use: Optional[LastUse] = None,
 ) -> List[Tuple[str, SoftwareItem]]:
-    """(key name, item) for each listed entry under one Uninstall key; a missing key is no error."""
+    """(key name, item) for each listed entry under one Uninstall key; a missing key is no error. Each item is noted
+    in `last_use` to be dated once every user's runs are known."""
     found: List[Tuple[str, SoftwareItem]] = []
     try:
         names = reader.subkeys(path)
@@ -194,6 +203,8 @@ def read_uninstall_key(
         item = entry_item(name, values, arch, user, user_scope, codes)
         if item is not None:
             found.append((name, item))
+            if last_use is not None:
+                last_use.note(item, values)
     return found
 
 
@@ -240,31 +251,38 @@ class UninstallSource(Source):
         result = SourceResult()
         native = WinregReader("64")
         codes = upgrade_codes(native)
+        names = user_names(native)
+        last_use = LastUse()
+        for user, runs in bam_runs(native, names).items():
+            last_use.add(user, runs)
         entries: List[Tuple[str, SoftwareItem]] = []
         views = [("64", "x64"), ("32", "x86")] if os_is_64bit() else [("32", "x86")]
         for view, arch in views:
             reader = native if view == "64" else WinregReader(view)
-            entries += read_uninstall_key(reader, join_path(HKLM, UNINSTALL), arch, None, False, codes, result)
-        names = user_names(native)
+            entries += read_uninstall_key(reader, join_path(HKLM, UNINSTALL), arch, None, False, codes, result,
+                                          last_use)
         try:
             hives = native.subkeys("HKEY_USERS")
         except (KeyNotFound, RegistryAccessError) as exc:
             result.errors.append(SourceError(SOURCE, f"cannot list user hives: {exc}", "HKEY_USERS"))
             hives = []
+        folders = profiles(native)
         for sid in hives:
             if sid.lower().endswith("_classes") or sid.startswith("."):
                 continue  # *_Classes: the same users' class hives; .DEFAULT: the logon screen's
-            entries += user_entries(native, sid, names.get(sid.upper(), sid), codes, result)
+            folder = folders.get(sid.upper())
+            entries += user_entries(native, sid, names.get(sid.upper(), sid), folder, codes, result, last_use)
         loaded = {sid.upper() for sid in hives}
-        for sid, folder in profiles(native).items():
+        for sid, folder in folders.items():
             if sid not in loaded:
-                entries += self._logged_off_user(sid, folder, names[sid], codes, result)
+                entries += self._logged_off_user(sid, folder, names[sid], codes, result, last_use)
         result.items = dedupe(entries)
+        last_use.apply()
         return result
 
     @staticmethod
     def _logged_off_user(
-        sid: str, folder: str, user: str, codes: Dict[str, str], result: SourceResult
+        sid: str, folder: str, user: str, codes: Dict[str, str], result: SourceResult, last_use: LastUse
     ) -> List[Tuple[str, SoftwareItem]]:
         """A user who is not logged on: their NTUSER.DAT is read as a file, never loaded."""
         from agent.windows_registry.hive import HiveReader
@@ -278,17 +296,20 @@ class UninstallSource(Source):
             result.errors.append(SourceError(SOURCE, f"cannot read the user hive: {exc}", path))
             return []
         with hive:
-            return user_entries(hive, sid, user, codes, result)
+            return user_entries(hive, sid, user, folder, codes, result, last_use)
 
 
 def user_entries(
-    reader: RegistryReader, sid: str, user: str, codes: Dict[str, str], result: SourceResult
+    reader: RegistryReader, sid: str, user: str, folder: Optional[str], codes: Dict[str, str],
+    result: SourceResult, last_use: LastUse,
 ) -> List[Tuple[str, SoftwareItem]]:
-    """The per-user Uninstall keys of one hive mounted at HKEY_USERS\\<SID>."""
+    """The per-user Uninstall keys of one hive mounted at HKEY_USERS\\<SID>, and the user's UserAssist runs
+    (`folder`: the profile folder, which places the per-user known folders)."""
+    hive = join_path("HKEY_USERS", sid)
+    last_use.add(user, user_assist_runs(reader, hive, folder))
     entries: List[Tuple[str, SoftwareItem]] = []
     for uninstall in USER_UNINSTALLS:
-        path = join_path("HKEY_USERS", sid, uninstall)
-        entries += read_uninstall_key(reader, path, None, user, True, codes, result)
+        entries += read_uninstall_key(reader, join_path(hive, uninstall), None, user, True, codes, result, last_use)
     return entries
 
 
@@ -313,6 +334,7 @@ def collect_from_exports(paths: Iterable[str], encoding: Optional[str] = None) -
     is_64bit = any(re.search(r"\\WOW6432Node(\\|$)", key, re.IGNORECASE) for key in keys)
     codes = upgrade_codes(reader)
     names = user_names(reader)
+    last_use = exported_runs(reader, keys, names)
     matches = [m for m in map(_EXPORTED_UNINSTALL.fullmatch, keys) if m]
     matches.sort(key=lambda m: bool(m.group(3)))  # native view first, so it wins in dedupe
     entries: List[Tuple[str, SoftwareItem]] = []
@@ -324,6 +346,22 @@ def collect_from_exports(paths: Iterable[str], encoding: Optional[str] = None) -
         arch = None
         if not user_scope:
             arch = "x86" if wow else ("x64" if is_64bit else None)
-        entries += read_uninstall_key(reader, key, arch, user, user_scope, codes, result)
+        entries += read_uninstall_key(reader, key, arch, user, user_scope, codes, result, last_use)
     result.items = dedupe(entries)
+    last_use.apply()
     return result
+
+
+def exported_runs(reader: RegistryReader, keys: List[str], names: Dict[str, str]) -> LastUse:
+    """The BAM and UserAssist runs an export holds: HKEY_USERS\\<SID> hives by their user, HKEY_CURRENT_USER's as
+    the unnamed user that the export's HKCU Uninstall entries have too."""
+    last_use = LastUse()
+    for user, runs in bam_runs(reader, names).items():
+        last_use.add(user, runs)
+    folders = profiles(reader)
+    hives = {m.group(1) for m in map(_EXPORTED_USER_ASSIST.fullmatch, keys) if m}
+    for hive in sorted(hives):
+        sid = hive.split("\\", 1)[1] if "\\" in hive else None
+        user = names.get(sid.upper(), sid) if sid else None
+        last_use.add(user, user_assist_runs(reader, hive, folders.get(sid.upper()) if sid else None))
+    return last_use

@@ -22,6 +22,7 @@ from server.cli.options import (
     StaleDaysOption,
     TagOption,
     TokenOption,
+    UnusedDaysOption,
     checked_tags,
 )
 from server.cli.remote.client import ApiClient, fail
@@ -70,6 +71,7 @@ def _summary_table(data: dict, top: int) -> str:
         _incomplete_line(data),
         f"Hosts on a domestic OS: {data['domestic_os_hosts']} of {reporting} ({data['domestic_os_share']:.1f}%)",
         f"Installs (programs, excluding OS packages): {data['installs']}",
+        _unused_line(data.get("unused")),
     ]
     status = [{"status": g["status"], "installs": g["installs"], "share %": g["share"]}
               for g in data["installs_by_status"]]
@@ -112,6 +114,17 @@ def _extensions_section(ext: Optional[dict], top: int) -> str:
              "installs": p["installs"], "hosts": p["hosts"]} for p in ext["top_foreign"]]
     table = _section("Top foreign extensions", rows, ["extension", "vendor", "status", "installs", "hosts"], top)
     return "\n".join([head] + ([shares] if shares else [])) + "\n\n" + table
+
+
+def _unused_line(unused: Optional[dict]) -> str:
+    """The installs not used in N days, said to be over the hosts that record last use only."""
+    if not unused:
+        return "Last use: not reported by this collector"
+    if not unused["hosts_recording"]:
+        return f"Not used in {unused['days']} days: no host records last use (Windows and macOS do, Linux does not)"
+    return (f"Not used in {unused['days']} days: {unused['unused']} of {unused['installs']} installs "
+            f"({unused['unused_share']:.1f}%); {unused['no_use_recorded']} with no use recorded\n"
+            f"  (over the {unused['hosts_recording']} hosts that record last use only: Windows, macOS)")
 
 
 def _incomplete_line(data: dict, width: int = 80) -> str:
@@ -164,6 +177,13 @@ def _summary_rows(data: dict) -> List[dict]:
              for p in ext["top_foreign"]]
     rows += [{"section": "incomplete", "item": f"{r['source']}: {r['message']}", "hosts": r["hosts"],
               "share": _pct(r["hosts"], reporting)} for r in data["incomplete_reasons"]]
+    unused = data.get("unused")
+    if unused:
+        scope = f"over {unused['hosts_recording']} hosts that record last use"
+        rows += [{"section": "last use", "item": f"not used in {unused['days']} days ({scope})",
+                  "installs": unused["unused"], "hosts": unused["hosts_recording"], "share": unused["unused_share"]},
+                 {"section": "last use", "item": f"no use recorded ({scope})", "installs": unused["no_use_recorded"],
+                  "hosts": unused["hosts_recording"], "share": unused["no_use_recorded_share"]}]
     return rows
 
 
@@ -178,12 +198,15 @@ def summary(
     kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
+    unused_days: Optional[int] = UnusedDaysOption,
     output: OutputFormat = OutputOption,
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,
 ) -> None:
-    """The compliance officer's one screen: hosts, foreign share, installs by status, category, country, top lists."""
-    data = ApiClient(server, token).get("/summary", top=top, **filter_params(tag, os, seen_within, stale_days, kind))
+    """The compliance officer's one screen: hosts, foreign share, installs by status, category, country, top lists,
+    and the installs not used in 90 days (--unused-days)."""
+    data = ApiClient(server, token).get("/summary", top=top, unused_days=unused_days,
+                                        **filter_params(tag, os, seen_within, stale_days, kind))
     if output == OutputFormat.table:
         typer.echo(_summary_table(data, top))
     else:
@@ -228,16 +251,21 @@ def products(
     kind: Optional[HostKind] = KindOption,
     seen_within: Optional[int] = SeenWithinOption,
     stale_days: Optional[int] = StaleDaysOption,
+    unused_days: Optional[int] = UnusedDaysOption,
     output: OutputFormat = OutputOption,
     server: Optional[str] = ServerOption,
     token: Optional[str] = TokenOption,
 ) -> None:
-    """Installs, hosts, versions in use and the catalog's alternatives per product."""
+    """Installs, hosts, versions in use and the catalog's alternatives per product; with --unused-days, the
+    products with installs not used in that many days."""
     if country is not None and (len(country) != 2 or not country.isalpha()):
         raise typer.BadParameter(f"{country!r}: expected a two-letter country code such as US", param_hint="--country")
     data = ApiClient(server, token).get("/products", status=[s.value for s in status], category=category,
-                                        country=country, extensions=extensions.value,
+                                        country=country, extensions=extensions.value, unused_days=unused_days,
                                         **filter_params(tag, os, seen_within, stale_days, kind))
+    if unused_days is not None:
+        typer.echo(_unused_products(data, output))
+        return
     if output == OutputFormat.table:
         rows = [{**p, "status": SHORT_GROUPS.get(p["group"], p["group"]), "vers.": len(p["versions"]),
                  "alternatives": first_and_more([a["name"] for a in p.get("alternatives", [])])}
@@ -248,6 +276,19 @@ def products(
         columns = ["name", "vendor", "category", "country", "group", "license", "register", "installs", "hosts",
                    "versions", "alternatives"]
     typer.echo(render(data, rows, columns, output))
+
+
+def _unused_products(data: dict, output: OutputFormat) -> str:
+    """`products --unused-days N`: per product, its installs on the hosts that record last use, those last used
+    more than N days ago and those with no use recorded."""
+    unused = data["unused"]
+    columns = ["name", "country", "status", "installs_recording", "unused", "unused_share", "no_use_recorded"]
+    if output != OutputFormat.table:
+        return render(data, data["products"], ["vendor", "category", "group"] + columns, output)
+    rows = [{**p, "status": SHORT_GROUPS.get(p["group"], p["group"])} for p in data["products"]]
+    head = (f"Not used in {unused['days']} days, over the {unused['hosts_recording']} hosts that record last use "
+            "only\n(Windows, macOS; Linux records none)")
+    return head + "\n" + render(data, rows, columns, output)
 
 
 def sparkline(values: Sequence[float]) -> str:

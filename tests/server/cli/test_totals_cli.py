@@ -318,3 +318,39 @@ def test_extensions_apart_in_summary_and_on_request_in_products(engine, fleet, a
     assert included == default | {"google-translate-extension", "github-copilot-extension"}
     assert "github" in {v["vendor"] for v in _json(["vendors", "--extensions", "only"], api_env)["vendors"]}
     assert "--extensions" in run_cli(["products", "--extensions", "sometimes"], api_env, code=2)
+
+
+def test_products_unused_days_and_the_summary_count_over_the_hosts_that_record_last_use(engine, api_env):
+    """On each generated Windows host one program was last used 200 days ago and one 2 days ago (times relative
+    to the collector's clock, so faketime moves both); the Linux hosts record no last use and are left out."""
+    from server.store.credentials import create_token, enroll_host, find_token
+
+    now = datetime.now(timezone.utc)
+    reports = [synthetic.host_report(i, seed=5, windows_size=20, linux_size=20) for i in range(5)]
+    windows = [r for r in reports if r["host"]["os"]["family"] == "windows"]
+    assert windows and len(windows) < len(reports)
+    secret = create_token(engine, "enroll", name="fleet").secret
+    for report in reports:
+        if report in windows:
+            report["software"][0]["last_used"] = (now - timedelta(days=200)).strftime("%Y-%m-%dT00:00:00Z")
+            report["software"][1]["last_used"] = (now - timedelta(days=2)).strftime("%Y-%m-%dT00:00:00Z")
+        enroll_host(engine, find_token(engine, secret, ("enroll",), utcnow()), report["host"]["id"],
+                    report["host"]["hostname"])
+        _send(engine, report, now - timedelta(hours=1))
+    programs = sum(len(r["software"]) for r in windows)
+    unused = _json(["summary"], api_env)["unused"]
+    assert (unused["hosts_recording"], unused["installs"], unused["unused"], unused["no_use_recorded"]) == (
+        len(windows), programs, len(windows), programs - 2 * len(windows))
+    table = run_cli(["summary"], api_env)
+    assert f"Not used in 90 days: {len(windows)} of {programs} installs" in table
+    assert f"(over the {len(windows)} hosts that record last use only: Windows, macOS)" in table
+    assert all(len(line) <= 80 for line in table.splitlines())
+    rows = _json(["products", "--unused-days", "90"], api_env)["products"]
+    assert rows and all(r["unused"] + r["no_use_recorded"] > 0 for r in rows)
+    assert all(r["installs_recording"] >= r["unused"] + r["no_use_recorded"] for r in rows)
+    assert sum(r["unused"] for r in rows) <= len(windows)  # the dated-old programs that the catalog knows
+    assert run_cli(["products", "--unused-days", "90"], api_env).startswith(
+        f"Not used in 90 days, over the {len(windows)} hosts that record last use only")
+    assert set(_csv(["products", "--unused-days", "90"], api_env)[0]) >= {"installs_recording", "unused",
+                                                                         "no_use_recorded"}
+    assert "--unused-days" in run_cli(["products", "--unused-days", "0"], api_env, code=2)

@@ -286,3 +286,54 @@ def test_linuxbrew_prefix_and_nothing_installed(tmp_path):
     assert [(i.name, i.arch, i.location) for i in items] == [
         ("gh", "x86_64", "/home/linuxbrew/.linuxbrew/Cellar/gh/2.60.1")
     ]
+
+
+def fake_mdls(monkeypatch, dates: dict, stop_at: str = None):
+    """`mdls -raw -name kMDItemLastUsedDate PATH...` as macOS prints it: one value per path, NUL between them,
+    `(null)` where Spotlight has no date; with `stop_at`, a batch naming that bundle ends there (an unreadable
+    path ends mdls' output). Returns the commands run."""
+    import subprocess
+
+    calls = []
+
+    def run(command, **kwargs):
+        if command[0] != "mdls":
+            raise OSError("no such tool here")
+        calls.append(command)
+        paths = command[4:]
+        if stop_at and len(paths) > 1 and any(Path(p).name == stop_at for p in paths):
+            paths = paths[:[Path(p).name for p in paths].index(stop_at)]
+        values = [dates.get(Path(p).name, "(null)") for p in paths]
+        return subprocess.CompletedProcess(command, 0, "\0".join(values).encode("utf-8"), b"")
+
+    monkeypatch.setattr(macos_apps.shutil, "which", lambda tool: "/usr/bin/" + tool)
+    monkeypatch.setattr(macos_apps, "codesign_team_id", lambda bundle: None)
+    monkeypatch.setattr(macos_apps.subprocess, "run", run)
+    return calls
+
+
+DATES = {"zoom.us.app": "2026-11-20 09:15:02 +0000", "Telegram.app": "2026-03-01 23:30:00 -0300",
+         "Calculator.app": "2025-12-31 08:00:00 +0000"}
+
+
+def test_last_use_from_spotlight_in_one_mdls_call(mac_root, monkeypatch):
+    calls = fake_mdls(monkeypatch, DATES)
+    items = {i.id: i for i in MacAppsSource(str(mac_root)).collect().items}
+    assert len(calls) == 1 and calls[0][:4] == ["mdls", "-raw", "-name", "kMDItemLastUsedDate"]
+    assert len(calls[0]) == 4 + len(items)
+    assert {bundle_id: item.last_used for bundle_id, item in items.items()} == {
+        "us.zoom.xos": "2026-11-20T00:00:00Z",
+        "ru.keepcoder.Telegram": "2026-03-02T00:00:00Z",  # 23:30 at -03:00 is the next day in UTC
+        "com.apple.calculator": "2025-12-31T00:00:00Z",
+        "com.microsoft.teams2": None,  # (null): never opened, or not indexed
+        "com.example.nsv": None,
+        "ru.yandex.telemost": None,
+    }
+
+
+def test_a_batch_mdls_cannot_answer_whole_is_asked_bundle_by_bundle(mac_root, monkeypatch):
+    calls = fake_mdls(monkeypatch, DATES, stop_at="Microsoft Teams.app")
+    items = {i.id: i for i in MacAppsSource(str(mac_root)).collect().items}
+    assert len(calls) == 1 + len(items)
+    assert items["us.zoom.xos"].last_used == "2026-11-20T00:00:00Z"
+    assert items["com.microsoft.teams2"].last_used is None
