@@ -214,11 +214,27 @@ def _extensions_summary(conn: Connection, f: HostFilter, counts, info, top: int)
         if info[class_id]["extension"]:
             by_group[info[class_id]["grp"] if info[class_id]["grp"] in by_group else "unknown"] += installs
     total = sum(by_group.values())
+    foreign = [class_id for class_id in counts if info[class_id]["extension"] and info[class_id]["grp"] in FOREIGN]
     return {"installs": total,
             "installs_by_status": [{"status": g, "installs": n, "share": _share(n, total)}
                                    for g, n in by_group.items()],
             "top_foreign": products(conn, f, statuses=FOREIGN, counts=counts, info=info, with_versions=False,
-                                    extensions="only")[:top]}
+                                    extensions="only")[:top],
+            "top_foreign_by_application": _by_application(conn, f, foreign, info)[:top]}
+
+
+def _by_application(conn: Connection, f: HostFilter, class_ids: List[int], info: Dict[int, dict]) -> List[dict]:
+    """Hosts and installs of each of these extension classes per browser or IDE, most hosts first."""
+    hs, tc = host_software.c, title_classes.c
+    n_hosts = func.count(func.distinct(hs.host_id))
+    query = (select(tc.class_id, hs.application, n_hosts, func.count())
+             .join(title_classes, tc.title_id == hs.title_id).join(hosts, hosts.c.id == hs.host_id)
+             .where(f.current(), tc.class_id.in_(class_ids)).group_by(tc.class_id, hs.application))
+    rows = [{"name": info[class_id]["product_name"] or f"(other {info[class_id]['vendor_name']} software)",
+             "vendor": info[class_id]["vendor_name"], "country": info[class_id]["country"],
+             "group": info[class_id]["grp"], "application": application, "hosts": n, "installs": installs}
+            for class_id, application, n, installs in conn.execute(query)] if class_ids else []
+    return sorted(rows, key=lambda r: (-r["hosts"], -r["installs"], r["name"], r["application"]))
 
 
 def incomplete_reasons(conn: Connection, f: HostFilter, top: int) -> Tuple[List[dict], int]:

@@ -11,6 +11,7 @@ from server.report.model import (
     BurndownPoint,
     CategoryRow,
     DepartmentRow,
+    ExtensionRow,
     HostRow,
     MilestoneRow,
     OsRow,
@@ -19,6 +20,7 @@ from server.report.model import (
     ReportData,
     TargetSection,
     TrendPoint,
+    UnusedFigures,
     VendorRow,
 )
 
@@ -124,4 +126,16 @@ def fetch(get: Get, filters: Dict[str, Any], since: Optional[str] = None) -> Rep
         hosts_incomplete=summary["hosts_incomplete"],
         hosts_without_foreign=summary["hosts_without_foreign"],
         incomplete_reasons=[(f"{r['source']}: {r['message']}", r["hosts"]) for r in summary["incomplete_reasons"]],
+        **_extensions(summary["extensions"]),
+        unused=UnusedFigures(**{k: v for k, v in summary["unused"].items() if k != "no_use_recorded_share"}),
     )
+
+
+def _extensions(ext: dict) -> Dict[str, Any]:
+    """The extensions' installs and their top foreign ones per browser or IDE, from the summary's own section."""
+    foreign = sum(g["installs"] for g in ext["installs_by_status"] if g["status"] in ("foreign-proprietary",
+                                                                                     "foreign-open-source"))
+    return {"extension_installs": ext["installs"], "foreign_extension_installs": foreign,
+            "top_extensions": [ExtensionRow(r["name"], r.get("vendor") or "", r.get("country") or "", r["group"],
+                                            r["application"] or "", r["hosts"], r["installs"])
+                               for r in ext["top_foreign_by_application"]]}

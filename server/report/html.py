@@ -9,7 +9,7 @@ from typing import Iterable, List, Optional, Sequence
 
 from server.catalog.policy import GROUPS
 from server.report import svg
-from server.report.model import PhonesData, ProductRow, ReportData, TargetSection
+from server.report.model import PhonesData, ProductRow, ReportData, TargetSection, UnusedFigures
 
 GROUP_LABELS = {
     "domestic": "Domestic",
@@ -169,6 +169,30 @@ def _incomplete(data: ReportData) -> str:
             f"as free of foreign software (<code>footprint hosts --incomplete</code>).</p>{reasons}</section>")
 
 
+def _extensions(data: ReportData) -> str:
+    """The foreign code inside browsers and IDEs: the top foreign extensions by hosts, per browser or IDE."""
+    share = _percent(100.0 * data.foreign_extension_installs / data.extension_installs) if data.extension_installs \
+        else "none"
+    rows = [(e.name, e.vendor, e.country, GROUP_LABELS.get(e.group, e.group), e.application, e.hosts, e.installs)
+            for e in data.top_extensions]
+    table = _table(("Extension", "Vendor", "Country", "Status", "Browser or IDE", "Hosts", "Installs"), rows, (5, 6))
+    return (f'<section><h2 data-figure="extensions">Browser and IDE extensions: {data.extension_installs:,} '
+            f"installs, {share} foreign</h2><p>Counted apart from the programs above: each extension in each "
+            f"browser or IDE, profile and user is one install (<code>footprint products --extensions only</code>)."
+            f"</p>{table}</section>")
+
+
+def _unused_card(unused: Optional[UnusedFigures]) -> str:
+    """Installs not used in N days, said to be over the hosts that record last use only."""
+    if unused is None or not unused.hosts_recording:
+        return _card("n/a", "installs not used in 90 days: no host records last use (Windows and macOS do, "
+                     "Linux does not)", "unused")
+    return _card(_percent(unused.unused_share),
+                 f"{unused.unused:,} of {unused.installs:,} installs not used in {unused.days} days "
+                 f"({unused.no_use_recorded:,} with no use recorded), over the {unused.hosts_recording:,} hosts "
+                 f"that record last use only (Windows, macOS)", "unused")
+
+
 def render(data: ReportData) -> str:
     """The whole report as one HTML document."""
     foreign_installs = data.installs_by_group.get("foreign-proprietary", 0) + data.installs_by_group.get(
@@ -187,6 +211,7 @@ def render(data: ReportData) -> str:
               "domestic-os"),
         _card(f"{data.hosts_incomplete:,}", "hosts incomplete (source errors): never counted free of foreign "
               f"software; {data.hosts_without_foreign:,} complete hosts without any", "hosts-incomplete"),
+        _unused_card(data.unused),
     ])
     group_slices = [(GROUP_LABELS[g], data.installs_by_group.get(g, 0), GROUP_COLOURS[g]) for g in GROUPS]
     os_slices = [
@@ -232,6 +257,7 @@ def render(data: ReportData) -> str:
 <section><h2>Charts</h2><div class="charts">{charts}</div></section>
 {_incomplete(data)}<section><h2>Machines with the largest foreign footprint</h2>{worst}</section>
 <section><h2>Foreign products and their alternatives</h2>{_alternatives(data.foreign_products)}</section>
+{_extensions(data)}
 <section><h2>Installs by vendor country</h2>{countries}</section>
 {_phones(data.phones)}
 {"".join(_target(t) for t in data.targets)}

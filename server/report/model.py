@@ -130,6 +130,31 @@ class TargetSection:
 
 
 @dataclass(frozen=True)
+class ExtensionRow:
+    """A foreign browser or IDE extension in one browser or IDE, as `footprint summary` counts it."""
+
+    name: str
+    vendor: str
+    country: str
+    group: str
+    application: str
+    hosts: int
+    installs: int
+
+
+@dataclass(frozen=True)
+class UnusedFigures:
+    """The program installs not used in `days` days, over the hosts that record last use only."""
+
+    days: int
+    hosts_recording: int
+    installs: int
+    unused: int
+    unused_share: float
+    no_use_recorded: int
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one report shows, for one set of filters; shares are percentages (0-100) as totals give them."""
 
@@ -157,3 +182,7 @@ class ReportData:
     hosts_incomplete: int = 0
     hosts_without_foreign: int = 0  # complete inventories with no foreign software found
     incomplete_reasons: List[Tuple[str, int]] = field(default_factory=list)  # ("deb: cannot read: …", hosts)
+    extension_installs: int = 0  # browser and IDE extensions, counted apart from the program figures
+    foreign_extension_installs: int = 0
+    top_extensions: List[ExtensionRow] = field(default_factory=list)  # foreign ones, per browser or IDE
+    unused: Optional[UnusedFigures] = None

@@ -99,6 +99,12 @@ def test_each_profile_and_browser_is_an_install_and_programs_keep_their_figures(
         assert {g["status"]: g["installs"] for g in ext["installs_by_status"]} == {
             "domestic": 0, "foreign-proprietary": 5, "foreign-open-source": 0, "unknown": 1}
         assert [p["product"] for p in ext["top_foreign"]][0] == "google-translate-extension"
+        per_app = [(r["name"].split(" (")[0], r["application"], r["hosts"], r["installs"])
+                   for r in ext["top_foreign_by_application"]]
+        assert per_app[0] == ("Google Translate", "Google Chrome", 1, 2)  # two profiles: most installs of one host
+        assert sorted(per_app) == [("GitHub Copilot", "Visual Studio Code", 1, 1),
+                                   ("Google Translate", "Google Chrome", 1, 2),
+                                   ("Google Translate", "Microsoft Edge", 1, 1), ("Grammarly", "Firefox", 1, 1)]
         assert all(c["category"] not in ("browser-extension", "ide-extension") for c in summary["by_category"])
 
 

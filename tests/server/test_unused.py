@@ -62,7 +62,8 @@ def test_each_install_keeps_its_own_last_use(fleet, engine):
     hs, t = host_software.c, software_titles.c
     with engine.connect() as conn:
         rows = conn.execute(select(hosts.c.hostname, t.name, hs.last_used).join(hosts, hosts.c.id == hs.host_id)
-                            .join(software_titles, t.id == hs.title_id).where(func.lower(t.name).startswith("zoom"))).all()
+                            .join(software_titles, t.id == hs.title_id)
+                            .where(func.lower(t.name).startswith("zoom"))).all()
     assert sorted((h, str(d) if d else None) for h, _, d in rows) == [
         ("linux", None), ("win-a", _day(91)[:10]), ("win-b", _day(5)[:10]), ("win-quiet", None)]
 
@@ -72,7 +73,8 @@ def test_installs_not_used_in_90_days_are_counted_and_recent_ones_are_not(fleet,
     assert data["unused"] == {"days": 90, "hosts_recording": 2}  # win-quiet and the Linux host record none
     rows = {p["name"]: p for p in data["products"]}
     zoom = rows["Zoom Workplace (Zoom client)"]
-    assert (zoom["installs_recording"], zoom["unused"], zoom["no_use_recorded"], zoom["unused_share"]) == (2, 1, 0, 50.0)
+    assert (zoom["installs_recording"], zoom["unused"], zoom["no_use_recorded"]) == (2, 1, 0)
+    assert zoom["unused_share"] == 50.0
     acrobat = rows["Adobe Acrobat Reader"]
     assert (acrobat["unused"], acrobat["no_use_recorded"]) == (1, 1)  # win-a 200 days ago; win-b no record
     teams = rows["Microsoft Teams"]
@@ -89,7 +91,7 @@ def test_the_summary_share_is_over_the_hosts_that_record_last_use(fleet, client,
     assert unused == {"days": 90, "hosts_recording": 2, "installs": programs, "unused": 2,
                       "unused_share": round(100 * 2 / programs, 1), "no_use_recorded": programs - 6,
                       "no_use_recorded_share": round(100 * (programs - 6) / programs, 1)}  # 4 + 2 dated
-    assert _get(client, admin_headers, "summary", unused_days=30)["unused"]["unused"] == 3  # Teams (90) too; not Chrome (30)
+    assert _get(client, admin_headers, "summary", unused_days=30)["unused"]["unused"] == 3  # Teams too; not Chrome
     assert _get(client, admin_headers, "summary", os="debian")["unused"]["hosts_recording"] == 0
 
 
@@ -100,7 +102,8 @@ def test_a_later_use_updates_the_install_without_an_event(fleet, client, admin_h
     again = _used(make_report(hosts_["win-a"], os="windows"), {**A_DAYS, "Zoom": 0})
     assert client.post("/api/v1/reports", json=again, headers=hosts_["win-a"].headers).status_code == 200
     rows = {p["name"]: p for p in _get(client, admin_headers, "products", unused_days=90)["products"]}
-    assert "Zoom Workplace (Zoom client)" not in rows and "Adobe Acrobat Reader" in rows  # used today on win-a, 5 days ago on win-b
+    assert "Zoom Workplace (Zoom client)" not in rows  # used today on win-a, 5 days ago on win-b
+    assert "Adobe Acrobat Reader" in rows
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(software_events)).scalar_one() == events
 
