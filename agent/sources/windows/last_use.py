@@ -17,6 +17,7 @@
   artefacts.help, "UserAssist" (https://artefacts.help/windows_registry_userassist.html); the known folder GUIDs
   as KNOWNFOLDERID lists them (FOLDERID_ProgramFilesX64 and the others below).
 
+A Store (MSIX) app's BAM value is named by its PackageFamilyName, which dates the msix item of that id.
 An executable counts for the program whose InstallLocation holds it, or whose DisplayIcon names it or its folder
 (Uninstall keys). The volume is not compared: BAM names it `\\Device\\HarddiskVolumeN`, which only the running
 system maps to a drive letter. Both records are read, the later run wins: a program started last month from the
@@ -94,16 +95,29 @@ def path_key(path: str) -> str:
 
 
 def bam_runs(reader: RegistryReader, names: Dict[str, str]) -> Dict[str, Runs]:
-    """Each user's BAM runs, by account name (`names`: SID -> name, as the Uninstall items carry it)."""
+    """Each user's BAM runs, by account name (`names`: SID -> name, as the Uninstall items carry it): executables
+    by drive-less path, Store apps (a value named by its PackageFamilyName) by that name in lower case."""
     found: Dict[str, Runs] = {}
     for base in BAM_KEYS:
         for sid in subkeys_or_empty(reader, base):
             runs = found.setdefault(names.get(sid.upper(), sid), {})
             for value in values_or_empty(reader, join_path(base, sid)).values():
-                moment = filetime(value.data) if _binary(value) and value.name.startswith("\\") else None
+                moment = filetime(value.data) if _binary(value) else None
                 if moment is not None:
-                    _keep(runs, path_key(value.name), moment)
+                    name = path_key(value.name) if value.name.startswith("\\") else value.name.lower()
+                    _keep(runs, name, moment)
     return found
+
+
+def date_packages(items: List[SoftwareItem], runs: Dict[str, Runs]) -> None:
+    """Store (MSIX) packages dated by the BAM value of their PackageFamilyName: a user's package by their runs,
+    a machine-wide one by every user's."""
+    for item in items:
+        family = (item.id or "").lower()
+        pools = [runs.get(item.user or "", {})] if item.user else list(runs.values())
+        latest = max((pool[family] for pool in pools if family in pool), default=None)
+        if latest is not None:
+            item.last_used = utc_day(latest)
 
 
 def user_assist_runs(reader: RegistryReader, hive: str, profile: Optional[str]) -> Runs:

@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from typing import Callable, Dict, List, Optional, Set, Tuple
 
 from agent.sources.base import SoftwareItem, Source, SourceError, SourceResult
+from agent.sources.windows.last_use import bam_runs, date_packages
 from agent.windows_registry.reader import (
     KeyNotFound,
     RegistryAccessError,
@@ -276,12 +277,16 @@ class MsixSource(Source):
         from agent.windows_registry.reader import WinregReader
 
         reader = WinregReader("64")
+        names = user_names(reader)
         try:
-            result = items_from_store(reader, _read_windows_file, user_names(reader))
+            result = items_from_store(reader, _read_windows_file, names)
         except (KeyNotFound, RegistryAccessError):
-            return self._from_powershell()
+            result = SourceResult()
         # Every desktop Windows has some Store app: none means the undocumented layout has moved.
-        return result if result.items else self._from_powershell()
+        if not result.items:
+            result = self._from_powershell()
+        date_packages(result.items, bam_runs(reader, names))
+        return result
 
     def _from_powershell(self) -> SourceResult:
         command = ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", POWERSHELL_QUERY]

@@ -112,3 +112,29 @@ def test_live_source_reads_the_old_bam_key_and_each_users_user_assist(monkeypatc
     assert got == {("Far Manager 3 x64", None): "2026-11-30T00:00:00Z",
                    ("Zoom Workplace (64-bit)", "petrova"): "2026-09-03T00:00:00Z",
                    ("Zoom Workplace (64-bit)", "sidorov"): None}
+
+
+def test_store_apps_are_dated_by_the_bam_value_of_their_package_family(monkeypatch, fake_winreg):
+    """BAM names a Store app's value by its PackageFamilyName (the msix item's id), the flag at byte 16 set."""
+    import json
+    import subprocess
+
+    from agent.sources.windows import msix
+
+    bam = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\bam\State\UserSettings"
+    profiles = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList"
+    teams_run = _bam(datetime(2026, 10, 14, 9, tzinfo=timezone.utc))[:16] + struct.pack("<II", 1, 2)
+    fake_winreg({rf"{bam}\{SID}": [("MSTeams_8wekyb3d8bbwe", teams_run, REG_BINARY),
+                                   ("SequenceNumber", 7, REG_DWORD)],
+                 profiles + "\\" + SID: [("ProfileImagePath", r"C:\Users\ivanov", REG_EXPAND_SZ)]})
+    packages = [{"PackageFullName": full, "Publisher": "CN=Microsoft Corporation, O=Microsoft Corporation, "
+                 "L=Redmond, S=Washington, C=US", "InstallLocation": rf"C:\Program Files\WindowsApps\{full}",
+                 "IsFramework": False, "IsResourcePackage": False, "SignatureKind": "Store",
+                 "Users": [r"WS-042\ivanov"]}  # as msix.POWERSHELL_QUERY prints it
+                for full in ("MSTeams_24295.605.3225.8804_x64__8wekyb3d8bbwe",
+                             "Microsoft.WindowsCalculator_11.2405.2.0_x64__8wekyb3d8bbwe")]
+    monkeypatch.setattr(msix.subprocess, "run", lambda command, **kwargs: subprocess.CompletedProcess(
+        command, 0, json.dumps(packages).encode("utf-8"), b""))
+    got = {(item.id, item.user): item.last_used for item in msix.MsixSource().collect().items}
+    assert got == {("MSTeams_8wekyb3d8bbwe", "ivanov"): "2026-10-14T00:00:00Z",
+                   ("Microsoft.WindowsCalculator_8wekyb3d8bbwe", "ivanov"): None}
