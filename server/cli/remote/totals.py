@@ -117,14 +117,15 @@ def _extensions_section(ext: Optional[dict], top: int) -> str:
 
 
 def _unused_line(unused: Optional[dict]) -> str:
-    """The installs not used in N days, said to be over the hosts that record last use only."""
+    """The installs not used in N days, said to be over the hosts that record last use only (lines within 80)."""
     if not unused:
         return "Last use: not reported by this collector"
     if not unused["hosts_recording"]:
-        return f"Not used in {unused['days']} days: no host records last use (Windows and macOS do, Linux does not)"
-    return (f"Not used in {unused['days']} days: {unused['unused']} of {unused['installs']} installs "
-            f"({unused['unused_share']:.1f}%); {unused['no_use_recorded']} with no use recorded\n"
-            f"  (over the {unused['hosts_recording']} hosts that record last use only: Windows, macOS)")
+        return f"Not used in {unused['days']} days: no host records last use (only Windows and macOS do)"
+    return (f"Not used in {unused['days']} days: {unused['unused']:,} of {unused['installs']:,} installs "
+            f"({unused['unused_share']:.1f}%)\n  {unused['no_use_recorded']:,} more with no use recorded; over "
+            f"the {unused['hosts_recording']:,} hosts that record\n  last use only (Windows, macOS; Linux records "
+            "none)")
 
 
 def _incomplete_line(data: dict, width: int = 80) -> str:

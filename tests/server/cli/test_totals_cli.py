@@ -343,7 +343,7 @@ def test_products_unused_days_and_the_summary_count_over_the_hosts_that_record_l
         len(windows), programs, len(windows), programs - 2 * len(windows))
     table = run_cli(["summary"], api_env)
     assert f"Not used in 90 days: {len(windows)} of {programs} installs" in table
-    assert f"(over the {len(windows)} hosts that record last use only: Windows, macOS)" in table
+    assert f"over the {len(windows)} hosts that record\n  last use only (Windows, macOS; Linux records none)" in table
     assert all(len(line) <= 80 for line in table.splitlines())
     rows = _json(["products", "--unused-days", "90"], api_env)["products"]
     assert rows and all(r["unused"] + r["no_use_recorded"] > 0 for r in rows)
