@@ -359,6 +359,12 @@ def hardware_facts(
     }
 
 
+def section(content: Dict[str, Any], key: str) -> Dict[str, Any]:
+    """A GLPI section that should be an object; anything else (a hand-edited file) counts as absent."""
+    value = content.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def drop_empty(mapping: Dict[str, Any]) -> Dict[str, Any]:
     """The report leaves unknown values out rather than sending null or empty strings/lists."""
     return {k: v for k, v in mapping.items() if v not in (None, "", [], {})}

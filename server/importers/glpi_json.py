@@ -17,6 +17,7 @@ from server.importers.common import (
     interfaces,
     os_family,
     report_envelope,
+    section,
     software_list,
     split_deviceid,
     text_of,
@@ -26,11 +27,6 @@ from server.importers.glpi_phone import is_android, phone_facts, phone_software
 from server.importers.limits import InventoryFileError
 
 TOOL = "glpi"
-
-
-def _section(content: Dict[str, Any], key: str) -> Dict[str, Any]:
-    value = content.get(key)
-    return value if isinstance(value, dict) else {}
 
 
 def _rows(content: Dict[str, Any], key: str) -> List[Dict[str, Any]]:
@@ -47,8 +43,8 @@ def _agent(versionclient: Optional[str]) -> Dict[str, Any]:
 
 
 def _os(content: Dict[str, Any]) -> Dict[str, Any]:
-    system = _section(content, "operatingsystem")
-    hardware = _section(content, "hardware")
+    system = section(content, "operatingsystem")
+    hardware = section(content, "hardware")
     name = text_of(system.get("name")) or text_of(hardware.get("osname"))
     full_name = text_of(system.get("full_name")) or name
     family = os_family(text_of(system.get("kernel_name")), name, full_name)
@@ -72,7 +68,7 @@ def _hardware(content: Dict[str, Any]) -> Dict[str, Any]:
     cpus = _rows(content, "cpus")
     return hardware_facts(
         cpus[0].get("name") if cpus else None, [c.get("core") for c in cpus], [c.get("thread") for c in cpus],
-        _section(content, "hardware").get("memory"), _section(content, "bios"), _rows(content, "drives"),
+        section(content, "hardware").get("memory"), section(content, "bios"), _rows(content, "drives"),
     )
 
 
@@ -89,12 +85,12 @@ def report_from_content(
 ) -> Dict[str, Any]:
     """One report from a GLPI inventory's `content` object (lower-case keys, repeated sections as lists); an
     Android inventory (GLPI's Android agent) is a phone or tablet host with apps of source android."""
-    hardware = _section(content, "hardware")
-    system = _section(content, "operatingsystem")
-    bios = _section(content, "bios")
-    offset = text_of(_section(system, "timezone").get("offset"))
+    hardware = section(content, "hardware")
+    system = section(content, "operatingsystem")
+    bios = section(content, "bios")
+    offset = text_of(section(system, "timezone").get("offset"))
     _, stamp = split_deviceid(deviceid)
-    collected_at = collection_time(_section(content, "accesslog").get("logdate"), offset, "logdate") or (
+    collected_at = collection_time(section(content, "accesslog").get("logdate"), offset, "logdate") or (
         utc_timestamp(stamp, offset)
     )
     boot_time = utc_timestamp(system.get("boot_time"), offset)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from server.importers.common import drop_empty, host_identity, install_date, text_of
+from server.importers.common import drop_empty, host_identity, install_date, section, text_of
 from server.importers.mobile import app_item, device_kind, os_facts
 
 _RELEASE = re.compile(r"android\s+(\d+(?:\.\d+)*)", re.IGNORECASE)
@@ -32,7 +32,7 @@ _RELEASES = {21: "5.0", 22: "5.1", 23: "6.0", 24: "7.0", 25: "7.1", 26: "8.0", 2
 def is_android(content: Dict[str, Any], itemtype: Optional[str]) -> bool:
     """A phone's inventory: GLPI's itemtype says Phone, the operating system is Android, or (the agent's XML,
     which names no release past the levels it knows) its apps come from Android."""
-    system = content.get("operatingsystem") if isinstance(content.get("operatingsystem"), dict) else {}
+    system = section(content, "operatingsystem")
     names = " ".join(text_of(system.get(k)) or "" for k in ("name", "full_name"))
     rows = content.get("softwares") if isinstance(content.get("softwares"), list) else []
     from_android = any(isinstance(r, dict) and (text_of(r.get("from")) or "").lower() == "android" for r in rows)
@@ -69,9 +69,7 @@ def _app(row: Dict[str, Any]) -> Optional[Dict[str, Any]]:
 
 def phone_facts(tool: str, deviceid: Optional[str], content: Dict[str, Any]) -> Tuple[dict, dict]:
     """host (without boot time) and hardware of an Android inventory."""
-    system = content.get("operatingsystem") or {}
-    hardware = content.get("hardware") or {}
-    bios = content.get("bios") or {}
+    system, hardware, bios = (section(content, key) for key in ("operatingsystem", "hardware", "bios"))
     model = text_of(bios.get("smodel")) or text_of(bios.get("mmodel"))
     kind = device_kind(model)
     abi = (text_of(system.get("arch")) or "").split(",")[0] or None
@@ -89,7 +87,7 @@ def phone_software(rows: List[Dict[str, Any]]) -> Tuple[List[Dict[str, Any]], Li
     """The Android apps, and an error counting rows of any other source (never dropped silently)."""
     apps, other = [], 0
     for row in rows:
-        if (text_of(row.get("from")) or "").lower() != "android":
+        if not isinstance(row, dict) or (text_of(row.get("from")) or "").lower() != "android":
             other += 1
             continue
         item = _app(row)

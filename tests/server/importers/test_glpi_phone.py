@@ -50,3 +50,9 @@ def test_a_tablet_is_told_by_its_model(inventory_bytes):
     tablet = inventory_bytes("glpi-android-huawei.json").replace(b'"ELS-NX9"', b'"MatePad 11"')
     _, [report] = read_inventory(tablet)
     assert report["host"]["kind"] == "tablet"
+
+
+def test_sections_of_the_wrong_shape_count_as_absent(inventory_bytes):
+    odd = inventory_bytes("glpi-android-huawei.json").replace(b'"bios": {', b'"bios": "none", "was_bios": {')
+    _, [report] = read_inventory(odd)
+    assert report["host"]["id"] == "glpi:deviceid:huawei-els-nx9" and report["hardware"] == {}
