@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Connection, and_, exists, false, func, select
+from sqlalchemy import Connection, and_, exists, false, func, or_, select
 
 from server.settings import env
 from server.store.aggregates import GROUP_COLUMNS, daily_from_events, unknown_links
@@ -74,6 +74,14 @@ class HostFilter:
     def current(self):
         return and_(self.matching(), hosts.c.last_seen >= self.cutoff(), hosts.c.collected_at.is_not(None))
 
+    def left_out(self):
+        """The hosts `current` leaves out, as a disjunction of its conditions negated one by one (NULL counts as
+        not met), which PostgreSQL estimates from the columns' statistics: the negated whole was guessed at half
+        the hosts, so with none left out the totals still scanned every link (100,000 hosts: unknown 51 s)."""
+        _not_removed, *others = host_conditions(self.os, self.tags, self.kind)  # the first: revoked IS false
+        return or_(hosts.c.revoked.is_not(False), hosts.c.last_seen.is_(None), hosts.c.last_seen < self.cutoff(),
+                   hosts.c.collected_at.is_(None), *(~func.coalesce(c, false()) for c in others))
+
     @property
     def narrowed(self) -> bool:
         return bool(self.tags or self.os or self.kind or self.seen_within_days is not None)
@@ -107,7 +115,7 @@ def class_counts(conn: Connection, f: HostFilter) -> Dict[int, Tuple[int, int]]:
         for class_id, installs, n in conn.execute(select(class_totals)):
             counts[class_id] = [int(installs), n]
         # the left-out hosts as an IN list, so their rows are looked up by host instead of scanning them all
-        left_out = select(hosts.c.id).where(~func.coalesce(f.current(), false()))
+        left_out = select(hosts.c.id).where(f.left_out())
         query = (select(host_classes.c.class_id, func.sum(host_classes.c.installs), func.count())
                  .where(host_classes.c.host_id.in_(left_out)).group_by(host_classes.c.class_id))
         for class_id, installs, n in conn.execute(query):
@@ -511,7 +519,7 @@ def unknown_titles(conn: Connection, f: HostFilter, limit: int = 100) -> List[di
                .join(per_name, per_name.c.name_key == u.name_key))
         hosts_, installs = per_name.c.hosts, per_name.c.installs
     else:
-        left_out = select(hosts.c.id).where(~func.coalesce(f.current(), false()))
+        left_out = select(hosts.c.id).where(f.left_out())
         counted = unknown_links().where(host_software.c.host_id.in_(left_out)).subquery()
         off = (select(counted.c.name_key, func.count(func.distinct(counted.c.host_id)).label("hosts"),
                       func.count().label("installs")).group_by(counted.c.name_key).subquery())

@@ -324,6 +324,9 @@ def rebuild(conn: Connection) -> None:
     rows = [{"class_id": c, "host_id": h, "day": d, "d_installs": v} for (c, h, d), v in host_deltas.items()]
     for start in range(0, len(rows), 10_000):
         conn.execute(host_class_daily.insert(), rows[start:start + 10_000])
+    if conn.dialect.name == "postgresql":  # rewritten whole: without fresh statistics the planner took host_classes
+        conn.exec_driver_sql(  # for its old size (100,000 hosts: a vendor's host count 2.8 s instead of 0.6 s)
+            "ANALYZE host_classes, host_totals, class_totals, unknown_names, class_daily, flag_daily, host_class_daily")
 
 
 def _rebuild_unknown_names(conn: Connection) -> None:
