@@ -40,6 +40,9 @@ def test_rules_and_statuses(classify):
     kaspersky = classify({"name": "Kaspersky Protection", "source": "browser-extension",
                           "id": "light_plugin_ACF0E80077C511E59DED005056C00008@kaspersky.com"})
     assert (kaspersky.product, kaspersky.status) == ("kaspersky-protection", "domestic")
+    bookmarks = classify({"name": "Визуальные закладки", "source": "browser-extension",
+                          "id": "pchfckkccldkbclgdepkaonamkignanh", "application": "Google Chrome"})
+    assert (bookmarks.product, bookmarks.vendor, bookmarks.status) == ("yandex-visual-bookmarks", "yandex", "domestic")
     remote = classify({"name": "Remote - SSH", "source": "ide-extension", "id": "ms-vscode-remote.remote-ssh"})
     assert remote.rule == "ide-extension:id=ms-vscode-remote.*"
 
