@@ -138,7 +138,8 @@ def _save(fingerprint: list, found: Dict[str, dict]) -> None:
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as cache:
-            json.dump({"lists": fingerprint, "provenance": found}, cache, separators=(",", ":"))
+            # dumps, not dump: json.dump feeds the file through the pure-Python encoder (10x slower here)
+            cache.write(json.dumps({"lists": fingerprint, "provenance": found}, separators=(",", ":")))
         os.replace(temporary, path)
     except OSError:
         try:
