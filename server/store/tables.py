@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    text,
     true,
 )
 
@@ -193,6 +194,9 @@ host_software = Table(
     Column("install_source", String(16)),  # store | policy | sideloaded | unpacked | bundled
     Column("last_used", Date),  # the UTC day the OS last recorded this install in use; NULL: no record
     Index(None, "title_id", "host_id"),
+    # only the installs with a recorded use: the hosts that record last use are found without a scan
+    Index(None, "host_id", "last_used", sqlite_where=text("last_used IS NOT NULL"),
+          postgresql_where=text("last_used IS NOT NULL")),
 )
 
 software_events = Table(
