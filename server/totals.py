@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Connection, and_, exists, false, func, or_, select
+from sqlalchemy import Connection, and_, exists, false, func, or_, select, true
 
 from server.settings import env
 from server.store.aggregates import GROUP_COLUMNS, daily_from_events, unknown_links
@@ -556,27 +556,56 @@ EXPORT_COLUMNS = ["host_id", "hostname", "os_name", "vendor", "product", "catego
                   "license", "group", "register", "installs"]
 
 
-def _export_query(f: HostFilter, empty_as_null: bool = False):
-    """The host × product table (one row per host and class) in EXPORT_COLUMNS order."""
-    text = [hosts.c.id, hosts.c.hostname, hosts.c.os_name, classes.c.vendor_name, classes.c.product_name,
-            classes.c.category, classes.c.country, classes.c.status, classes.c.license, classes.c.grp,
-            classes.c.register]
-    if empty_as_null:  # PostgreSQL's CSV writes NULL as nothing but '' as "": the csv module writes both as nothing
-        text = [func.nullif(column, "") for column in text]
-    columns = [column.label(name) for column, name in zip([*text, host_classes.c.installs], EXPORT_COLUMNS)]
-    return (
-        select(*columns)
+def _export_query(f: HostFilter, postgresql: bool, empty_as_null: bool = False):
+    """The host × product table (one row per host and class) in EXPORT_COLUMNS order, by host name, host id,
+    vendor, product and class id. On PostgreSQL every row is sorted by two numbers, the host's and the class's
+    place in that order, with only the host's columns beside them, and the class's text is joined after the sort
+    (a LATERAL lookup keeps the order): sorting the whole 433-byte rows by their text spilled 300 MB and took
+    most of the export's time at 100,000 hosts."""
+    text = [classes.c.vendor_name, classes.c.product_name, classes.c.category, classes.c.country, classes.c.status,
+            classes.c.license, classes.c.grp, classes.c.register]
+    wanted = (classes.c.os_component.is_(False), classes.c.extension.is_(False))
+    if not postgresql:
+        text = [hosts.c.id, hosts.c.hostname, hosts.c.os_name, *text]
+        return (
+            select(*[column.label(name) for column, name in zip([*text, host_classes.c.installs], EXPORT_COLUMNS)])
+            .select_from(host_classes)
+            .join(hosts, hosts.c.id == host_classes.c.host_id)
+            .join(classes, classes.c.id == host_classes.c.class_id)
+            .where(f.current(), *wanted)
+            .order_by(hosts.c.hostname, hosts.c.id, classes.c.vendor_name, classes.c.product_name, classes.c.id)
+        )
+    host_order = select(hosts.c.id, hosts.c.hostname, hosts.c.os_name, func.row_number().over(
+        order_by=(hosts.c.hostname, hosts.c.id)).label("place")).where(f.current()).subquery("host_order")
+    class_order = select(classes.c.id, func.row_number().over(
+        order_by=(classes.c.vendor_name, classes.c.product_name, classes.c.id)).label("place")).where(
+        *wanted).subquery("class_order")
+    ordered = (
+        select(host_order.c.id, host_order.c.hostname, host_order.c.os_name, host_classes.c.class_id,
+               host_classes.c.installs, host_order.c.place.label("host_place"),
+               class_order.c.place.label("class_place"))
         .select_from(host_classes)
-        .join(hosts, hosts.c.id == host_classes.c.host_id)
-        .join(classes, classes.c.id == host_classes.c.class_id)
-        .where(f.current(), classes.c.os_component.is_(False), classes.c.extension.is_(False))
-        .order_by(hosts.c.hostname, hosts.c.id, classes.c.vendor_name, classes.c.product_name)
+        .join(host_order, host_order.c.id == host_classes.c.host_id)
+        .join(class_order, class_order.c.id == host_classes.c.class_id)
+        .order_by(host_order.c.place, class_order.c.place)
+        .subquery("ordered")
+    )
+    # OFFSET 0 keeps the lookup a subquery of its own, so it can only run once per sorted row, in their order
+    named = select(*text).where(classes.c.id == ordered.c.class_id).offset(0).lateral("named")
+    columns = [ordered.c.id, ordered.c.hostname, ordered.c.os_name, *(named.c[c.name] for c in text)]
+    if empty_as_null:  # PostgreSQL's CSV writes NULL as nothing but '' as "": the csv module writes both as nothing
+        columns = [func.nullif(column, "") for column in columns]
+    return (
+        select(*[column.label(name) for column, name in zip([*columns, ordered.c.installs], EXPORT_COLUMNS)])
+        .select_from(ordered.join(named, true()))
+        .order_by(ordered.c.host_place, ordered.c.class_place)
     )
 
 
 def export_rows(conn: Connection, f: HostFilter) -> Iterable[dict]:
     """The host × product table, streamed for external tools."""
-    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(_export_query(f)).mappings():
+    query = _export_query(f, postgresql=conn.dialect.name == "postgresql")
+    for row in conn.execution_options(stream_results=True, yield_per=2000).execute(query).mappings():
         yield dict(row)
 
 
@@ -585,7 +614,7 @@ def export_csv(conn: Connection, f: HostFilter, bom: bool = False) -> Iterator[b
     PostgreSQL the server writes it (COPY … TO STDOUT), elsewhere the csv module takes batches of rows."""
     yield (("\ufeff" if bom else "") + ",".join(EXPORT_COLUMNS) + "\n").encode("utf-8")
     if conn.dialect.name == "postgresql":
-        compiled = _export_query(f, empty_as_null=True).compile(
+        compiled = _export_query(f, postgresql=True, empty_as_null=True).compile(
             dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
@@ -597,7 +626,8 @@ def export_csv(conn: Connection, f: HostFilter, bom: bool = False) -> Iterator[b
                     buffer.clear()
             yield bytes(buffer)
         return
-    rows = conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH).execute(_export_query(f))
+    query = _export_query(f, postgresql=False)
+    rows = conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH).execute(query)
     for batch in rows.partitions(EXPORT_BATCH):
         out = io.StringIO()
         csv.writer(out, lineterminator="\n").writerows(batch)

@@ -239,6 +239,37 @@ def test_csv_export_is_the_rows_as_render_csv_writes_them(engine, fleet):
     assert '" ws, ""odd"" 1 "' in text
 
 
+def test_the_export_is_the_same_bytes_on_sqlite_and_postgresql(sqlite_url, pg_url):
+    """PostgreSQL sorts the export by each host's and class's place, SQLite by the text itself: on the same fleet
+    (two hosts sharing a name, a Cyrillic and a quoted one, hosts left out as stale or by a tag) both write the
+    same CSV and the same rows, ordered by host name, host id, vendor and product."""
+    from server.store.db import make_engine
+    from server.store.migrate import upgrade
+
+    reports = [synthetic.host_report(i, seed=11, windows_size=60, linux_size=60) for i in range(16)]
+    names = {3: "ws-shared", 4: "ws-shared", 5: ' ws, "odd" 1 ', 6: "бухгалтерия-01", 7: "Ws-Upper"}
+    for i, name in names.items():
+        reports[i] = dict(reports[i], host=dict(reports[i]["host"], hostname=name))
+    exports = []
+    for url in (sqlite_url, pg_url):
+        engine = make_engine(url)
+        upgrade(engine)
+        for i, report in enumerate(reports):
+            _enroll(engine, report, {"dept": ("finance", "sales")[i % 2]})
+            _send(engine, report, NOW - timedelta(days=40 if i == 9 else 1))  # host 9: stale, left out
+        with engine.connect() as conn:
+            exports.append([(b"".join(totals.export_csv(conn, f)), list(totals.export_rows(conn, f)))
+                            for f in (_filter(), _filter(tags=(("dept", "sales"),)))])
+        engine.dispose()
+    assert exports[0] == exports[1]
+    (csv_all, rows), (csv_sales, sales) = exports[0]
+    assert [r["hostname"] for r in rows].count("ws-shared") > 2 and reports[9]["host"]["id"] not in csv_all.decode()
+    assert rows == sorted(rows, key=lambda r: (r["hostname"], r["host_id"], r["vendor"], r["product"]))
+    sales_ids = {r["host"]["id"] for r in reports[1::2]}
+    assert sales == [r for r in rows if r["host_id"] in sales_ids]
+    assert len(csv_sales.splitlines()) == len(sales) + 1 and "бухгалтерия-01" not in csv_sales.decode()
+
+
 def test_trend_shows_the_zoom_removal_and_counts_hosts(engine, fleet):
     zoom_march = sum(any(i["name"].lower().startswith("zoom") for i in
                          synthetic.host_report(n, seed=7, windows_size=40, linux_size=40)["software"])
