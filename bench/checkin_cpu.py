@@ -2,9 +2,10 @@
 
 The check-in is the commonest call of all, and on a loaded machine its rate through real HTTP says more about
 the machine than about the collector. CPU time per call does not: this script drives the real app through ASGI
-(every middleware, FastAPI routing, dependencies, validation, the thread-pool hand-off, the two statements and
-the commit — but no socket and no HTTP parser) and prints its CPU time per check-in beside the floor, the same
-two statements and commit through the bare driver (`store.ingest.checkin`). Medians of several rounds.
+on uvloop, as `footprint serve` runs it (every middleware, the check-in path or the route it refers to,
+validation, the thread hand-off, the two statements and the commit — but no socket and no HTTP parser) and prints
+its CPU time per check-in beside the floor, the same two statements and commit through the bare driver
+(`store.ingest.checkin`). Medians of several rounds.
 
     python bench/checkin_cpu.py [--db postgresql://…] [--calls 3000] [--rounds 5]
 """
@@ -59,6 +60,15 @@ def asgi_call(app, body: bytes, key: str):
     return call()
 
 
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed, as uvicorn picks it; asyncio's own loop elsewhere."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def cpu_per_call(run, calls: int) -> float:
     start = time.process_time()
     run(calls)
@@ -83,7 +93,7 @@ def main() -> None:
             answer = client.post("/api/v1/enroll", json={"secret": secret, "host_id": HOST, "hostname": "bench"})
             key = answer.json()["host_key"]
         body = json.dumps({"host_id": HOST, "inventory_hash": HASH, "agent_version": "0.1.0"}).encode()
-        loop = asyncio.new_event_loop()
+        loop = _event_loop()
 
         async def calls(n: int) -> None:
             for _ in range(n):

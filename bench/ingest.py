@@ -140,6 +140,20 @@ def start_collector(db_url: str, workers: int) -> Tuple[subprocess.Popen, int]:
     raise SystemExit("footprint serve did not start")
 
 
+def collector_cpu(collectors: List[Tuple[subprocess.Popen, int]]) -> float:
+    """CPU seconds used so far by the collector processes and their workers: a figure the machine's load does
+    not stretch, unlike the rates."""
+    import psutil
+
+    total = 0.0
+    for process, _ in collectors:
+        root = psutil.Process(process.pid)
+        for proc in (root, *root.children(recursive=True)):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 # --- senders (separate processes, keep-alive connections) -----------------------------------------
 
 
@@ -357,7 +371,9 @@ def main() -> None:
             )
             for (h, key), r in (every[i % len(every)] for i in range(args.checkins))
         ]
+        cpu_before = collector_cpu(collectors)
         check_wall, check_lat = send(ports, "/api/v1/checkin", checkins, args.checkin_senders)
+        check_cpu = (collector_cpu(collectors) - cpu_before) / len(checkins)
         floors.append(floor_seconds(args.db, tmp.name, linux_reports, 3))
     finally:
         for process, _ in collectors:
@@ -377,6 +393,7 @@ def main() -> None:
     print(f"unchanged check-ins:              {len(checkins) / check_wall:8.1f} check-ins/s "
           f"(median latency {statistics.median(check_lat) * 1000:.1f} ms, {args.checkin_senders} senders)   "
           "target >= 1000, median < 5 ms")
+    print(f"  collector CPU per check-in (every process, HTTP included): {check_cpu * 1e6:.0f} µs")
     driver = "psycopg, COPY" if args.db else "sqlite3"
     print(f"floor ({driver}, one process, one transaction per report, same rows): "
           f"{len(linux) / floor:8.1f} reports/s (median of {len(floors)}: "

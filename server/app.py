@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from server import __version__, serving
 from server.api import admin, agent, openapi, ops, targets, totals
+from server.api.checkin_path import CheckinPath
 from server.api.errors import Rejections, install_handlers
 from server.settings import Settings
 from server.store import classify, migrate
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.rejections = Rejections()
     app.state.ingest_latency = ops.LatencyHistogram()
     app.state.clock = utcnow  # what "now" is for the totals' stale and trend windows (tests set it)
+    app.add_middleware(CheckinPath)  # added first, so inside the guard (request id, NUL check, 503 `stopping`)
     install_handlers(app)
     for router in (agent.router, admin.router, totals.router, targets.router, ops.router):
         app.include_router(router)

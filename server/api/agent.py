@@ -82,8 +82,9 @@ async def checkin(
 ) -> CheckinResponse:
     """Cheap liveness: only last-seen changes, unless the inventory hash differs.
 
-    The commonest call of all: one hand-off to the thread pool for its statements (a plain `def` endpoint
-    would take a second one to serialise the answer)."""
+    A well-formed check-in from a live host is answered by server/api/checkin_path.py before it gets here; this
+    route answers the rest (refusals) and declares the call in the OpenAPI document. One hand-off to the thread
+    pool for its statements (a plain `def` endpoint would take a second one to serialise the answer)."""
     try:
         full = await run_in_threadpool(
             ingest.checkin, engine, hash_secret(key), body.host_id, body.inventory_hash, body.agent_version

@@ -57,12 +57,16 @@ async def bearer(request: Request, _: Optional[HTTPAuthorizationCredentials] = D
 
 def bearer_of(request: Request) -> str:
     """The bearer credential of the request; 401 with the challenge when there is none."""
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        raise ApiError(
-            401, "unauthorized", "send the key as `Authorization: Bearer <key>`", CHALLENGE
-        )
-    return value.strip()
+    value = bearer_value(request.headers.get("authorization", ""))
+    if value is None:
+        raise ApiError(401, "unauthorized", "send the key as `Authorization: Bearer <key>`", CHALLENGE)
+    return value
+
+
+def bearer_value(authorization: str) -> Optional[str]:
+    """The credential of an `Authorization: Bearer <credential>` header, None for any other header."""
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
 def host_of_key(key: str = Depends(bearer), engine: Engine = Depends(get_engine)) -> str:

@@ -146,11 +146,16 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: OperationalError):
-        log.error("database unavailable: %s", exc.orig)
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        detail = "the database is unavailable or busy; retry later"
-        request_id = request.scope.get("state", {}).get("request_id")
-        return JSONResponse({"error": "unavailable", "detail": detail, "request_id": request_id},
-                            status_code=503, headers=headers)
+        return unavailable(request.scope, exc)
 
     app.add_middleware(RequestGuard, on_refused=count_rejection)
+
+
+def unavailable(scope, exc: OperationalError) -> JSONResponse:
+    """503 with Retry-After: the database failed or was busy, the request may be sent again."""
+    log.error("database unavailable: %s", exc.orig)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    detail = "the database is unavailable or busy; retry later"
+    request_id = scope.get("state", {}).get("request_id")
+    return JSONResponse({"error": "unavailable", "detail": detail, "request_id": request_id},
+                        status_code=503, headers=headers)

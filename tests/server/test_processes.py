@@ -213,7 +213,15 @@ def test_accepted_connections_have_nagle_off():
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
-def test_a_stop_does_not_wait_forever_for_a_client_stuck_mid_request(sqlite_url, start_collector):
+STUCK_REQUESTS = {  # the check-in is answered below FastAPI (server/api/checkin_path.py): the same guard holds
+    "enroll": b"POST /api/v1/enroll HTTP/1.1\r\nHost: collector\r\nContent-Length: 1000\r\n\r\n{",
+    "checkin": b"POST /api/v1/checkin HTTP/1.1\r\nHost: collector\r\nAuthorization: Bearer fph_x\r\n"
+               b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+}
+
+
+@pytest.mark.parametrize("call", sorted(STUCK_REQUESTS))
+def test_a_stop_does_not_wait_forever_for_a_client_stuck_mid_request(sqlite_url, start_collector, call):
     """SIGTERM (systemctl stop) with a client that sent half a request: the collector closes it and exits."""
     import json
     import os
@@ -229,7 +237,7 @@ def test_a_stop_does_not_wait_forever_for_a_client_stuck_mid_request(sqlite_url,
     collector = start_collector(sqlite_url)
     host, port = collector.url.rsplit("//", 1)[1].rsplit(":", 1)
     with socket.create_connection((host, int(port))) as stuck:
-        stuck.sendall(b"POST /api/v1/enroll HTTP/1.1\r\nHost: collector\r\nContent-Length: 1000\r\n\r\n{")
+        stuck.sendall(STUCK_REQUESTS[call])
         os.killpg(collector.process.pid, signal.SIGTERM)
         try:
             collector.process.wait(timeout=GRACEFUL_STOP_SECONDS + 50)  # a guard: without the limit it never ends
