@@ -15,7 +15,8 @@ written with COPY text joined per host from the image's precomputed rows, frozen
 every maintained total built by `server.store.classify.reclassify`, the same code `footprint catalog
 reclassify` runs. History: each host's first inventory falls in the last twelve months, and the hosts of a
 quarter of the Windows images later drop Zoom, TeamViewer or AnyDesk (remove events), so the trend has
-something to show.
+something to show. The hosts of RECORDING of the Windows images record last use (issue 15): most of their
+programs carry a last-use day within the last 18 months, so the summary's "not used in 90 days" share counts.
 
     python bench/query.py                                        # 10,000 hosts, SQLite in a temporary dir
     python bench/query.py --db postgresql://postgres@127.0.0.1/bench --hosts 100000
@@ -32,9 +33,9 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,6 +59,8 @@ TARGETS = [
 DROPPED = ("Zoom Workplace (64-bit)", "TeamViewer", "AnyDesk")
 BATCH = 200_000  # links per executemany on SQLite
 PROFILES = 2_000  # machine images the hosts are drawn from (each host: one image, its own times)
+RECORDING = 0.6  # share of the Windows images whose hosts record last use; of their programs, USED carry a day
+USED = 0.8
 
 
 class Fleet:
@@ -65,6 +68,7 @@ class Fleet:
 
     def __init__(self, hosts: int, programs: int, seed: int, now: datetime) -> None:
         self.rng = random.Random(seed)
+        self.use_rng = random.Random(seed + 1)  # last-use days apart: the fleet is otherwise the one without them
         self.hosts, self.programs, self.now = hosts, programs, now
         self.titles: Dict[tuple, int] = {}
         self.names: Dict[int, str] = {}
@@ -120,14 +124,20 @@ class Fleet:
             os_title, items, prefix = self.title(d["name"], d["version"], "os", "", "x86_64", distro), \
                 self.linux_items(distro), "lx"
         removed: List[int] = []
-        if os_columns["os_family"] == "windows" and rng.random() < 0.25:
+        windows = os_columns["os_family"] == "windows"
+        if windows and rng.random() < 0.25:
             names = {self.names[t]: t for t in items}
             removed = [names[n] for n in DROPPED if n in names]
             items = [t for t in items if t not in removed]
         columns = {**dict.fromkeys(("os_distro_id", "os_product_name", "os_display_version", "os_build")),
                    **os_columns}
+        use = self.use_rng
+        recording = windows and use.random() < RECORDING
+        last_used = [self.now.date() - timedelta(days=use.randint(0, 540)) if recording and use.random() < USED
+                     else None for _ in items]
+        links = [b"%d\t\t%s" % (t, day.isoformat().encode() if day else b"\\N") for t, day in zip(items, last_used)]
         return Profile(prefix, columns, os_title, items, removed, [b"%d" % t for t in items],
-                       [b"%d" % t for t in removed])
+                       [b"%d" % t for t in removed], last_used, links)
 
     def host(self, index: int, profiles: List[Profile]) -> Tuple[dict, Profile, datetime, datetime]:
         """One host of a random image: its row, the image, its first-seen time and when it dropped software."""
@@ -152,6 +162,8 @@ class Profile(NamedTuple):
     removed: List[int]
     items_text: List[bytes]
     removed_text: List[bytes]
+    last_used: List[Optional[date]]  # per item: the day it was last used, None where not recorded
+    links_text: List[bytes]  # per item: host_software's columns after the host id (title, user, last use)
 
 
 class CopyText:
@@ -241,7 +253,7 @@ HOST_COLUMNS = ("id", "hostname", "first_seen", "last_seen", "last_report_at", "
                 "os_build", "software_count")
 TITLE_COLUMNS = ("id", "title_key", "name_key", "name", "version", "source", "publisher", "arch", "package_id",
                  "packager", "first_seen")
-LINK_COLUMNS = ("host_id", "title_id", "username")
+LINK_COLUMNS = ("host_id", "title_id", "username", "last_used")
 EVENT_COLUMNS = ("host_id", "title_id", "username", "kind", "at", "initial")
 OS_EVENT_COLUMNS = ("host_id", "title_id", "kind", "at", "initial")
 
@@ -295,7 +307,7 @@ def _copy_links(conn, machines) -> None:
     with cursor.copy(f'COPY host_software ({", ".join(LINK_COLUMNS)}) FROM STDIN (FREEZE)') as copy:
         out = CopyText(copy)
         for row, image, _, _ in machines:
-            out.rows(row["id"].encode() + b"\t", image.items_text, b"\t\n")
+            out.rows(row["id"].encode() + b"\t", image.links_text, b"\n")
         out.flush()
     with cursor.copy(f'COPY software_events ({", ".join(EVENT_COLUMNS)}) FROM STDIN (FREEZE)') as copy:
         out = CopyText(copy)
@@ -314,7 +326,7 @@ def _insert_links(conn, machines) -> None:
     events: List[tuple] = []
     for row, image, first, gone in machines:
         host_id = row["id"]
-        links += [(host_id, t, "") for t in image.items]
+        links += [(host_id, t, "", day) for t, day in zip(image.items, image.last_used)]
         events += [(host_id, t, "", "install", first, True) for t in image.items + image.removed]
         events += [(host_id, t, "", "remove", gone, False) for t in image.removed]
         if len(links) >= BATCH:

@@ -18,7 +18,15 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 from sqlalchemy import Connection, and_, exists, false, func, or_, select, true
 
 from server.settings import env
-from server.store.aggregates import GROUP_COLUMNS, daily_from_events, unknown_links
+from server.store.aggregates import (
+    GROUP_COLUMNS,
+    VENDOR_MODES,
+    daily_from_events,
+    unknown_links,
+    usage_rows,
+    use_day,
+    vendor_hosts,
+)
 from server.store.queries import host_conditions, incomplete_host
 from server.store.tables import (
     class_daily,
@@ -33,6 +41,8 @@ from server.store.tables import (
     software_titles,
     title_classes,
     unknown_names,
+    usage_totals,
+    vendor_totals,
 )
 
 GROUPS = tuple(GROUP_COLUMNS)
@@ -100,13 +110,19 @@ def _kept(c: dict, extensions: str) -> bool:
     return extensions == "include" or bool(c["extension"]) == (extensions == "only")
 
 
+def _few_kept(conn: Connection, f: HostFilter) -> bool:
+    """Whether `f` keeps at most half the stored hosts: then its figures are counted from the kept hosts' rows,
+    else from the fleet's maintained sums minus the hosts it leaves out (both exact, the smaller set read)."""
+    kept = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
+    stored = conn.execute(select(func.count()).select_from(host_totals)).scalar_one()
+    return kept <= stored - kept
+
+
 def class_counts(conn: Connection, f: HostFilter) -> Dict[int, Tuple[int, int]]:
     """Installs and hosts per class over the current hosts of `f`."""
     current_ids = select(hosts.c.id).where(f.current())
-    kept = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
-    stored = conn.execute(select(func.count()).select_from(host_totals)).scalar_one()
     counts: Dict[int, List[int]] = defaultdict(lambda: [0, 0])
-    if kept <= stored - kept:
+    if _few_kept(conn, f):
         query = (select(host_classes.c.class_id, func.sum(host_classes.c.installs), func.count())
                  .where(host_classes.c.host_id.in_(current_ids)).group_by(host_classes.c.class_id))
         for class_id, installs, n in conn.execute(query):
@@ -306,14 +322,33 @@ def vendors(conn: Connection, f: HostFilter, foreign_only: bool = False, counts=
             classes_of[vendor].append(class_id)
             rows[vendor]["hosts"] = n_hosts
     several = {vendor: ids for vendor, ids in classes_of.items() if len(ids) > 1}
-    for vendor, n in _vendor_hosts(conn, f, several).items():
-        rows[vendor]["hosts"] = n
+    if several:
+        found = (_kept_vendor_hosts(conn, f, several) if _few_kept(conn, f)
+                 else _maintained_vendor_hosts(conn, f, sorted(several), extensions))
+        for vendor, n in found.items():
+            rows[vendor]["hosts"] = n
     return sorted(rows.values(), key=lambda r: (-r["installs"], r["vendor"]))
 
 
-def _vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[int]]) -> Dict[str, int]:
-    """Current hosts with any of a vendor's classes, per vendor: hosts probed through host_classes' primary key
-    (a scan of the vendor's rows would look each row's host up)."""
+VENDOR_COLUMN = {"exclude": "program_hosts", "include": "hosts", "only": "extension_hosts"}  # per `extensions`
+
+
+def _maintained_vendor_hosts(conn: Connection, f: HostFilter, names: List[str], extensions: str) -> Dict[str, int]:
+    """Current hosts with any of a vendor's classes, per vendor: the maintained `vendor_totals` minus the hosts
+    `f` leaves out (their host_classes rows looked up by host)."""
+    column = VENDOR_COLUMN[extensions]
+    found = dict(conn.execute(select(vendor_totals.c.vendor, vendor_totals.c[column])
+                              .where(vendor_totals.c.vendor.in_(names))).all())
+    left_out = (select(host_classes.c.host_id, host_classes.c.class_id)
+                .where(host_classes.c.host_id.in_(select(hosts.c.id).where(f.left_out()))).subquery())
+    for vendor, *off in conn.execute(vendor_hosts(left_out).where(classes.c.vendor.in_(names))):
+        found[vendor] -= dict(zip(VENDOR_MODES, off))[column]
+    return found
+
+
+def _kept_vendor_hosts(conn: Connection, f: HostFilter, classes_of: Dict[str, List[int]]) -> Dict[str, int]:
+    """Current hosts with any of a vendor's classes, per vendor, when `f` keeps few hosts: the kept hosts probed
+    through host_classes' primary key (a scan of the vendor's rows would look each row's host up)."""
     found = {}
     for vendor, class_ids in classes_of.items():
         has_one = exists().where(host_classes.c.host_id == hosts.c.id, host_classes.c.class_id.in_(class_ids))
@@ -382,23 +417,32 @@ def unused_cutoff(f: HostFilter, days: int) -> date:
 
 def class_usage(conn: Connection, f: HostFilter, days: int) -> Dict[int, Tuple[int, int, int]]:
     """Per class, over the current hosts of `f` that record last use (any install with a `last_used`): installs,
-    installs last used before the cutoff, installs with no use recorded."""
-    hs = host_software.c
-    recording = (select(hs.host_id).join(hosts, hosts.c.id == hs.host_id)
-                 .where(f.current(), hs.last_used.is_not(None)).distinct())
-    query = (select(title_classes.c.class_id, func.count(),
-                    func.count().filter(hs.last_used < unused_cutoff(f, days)),
-                    func.count().filter(hs.last_used.is_(None)))
-             .join(title_classes, title_classes.c.title_id == hs.title_id)
-             .where(hs.host_id.in_(recording)).group_by(title_classes.c.class_id))
-    return {class_id: (n, unused, unrecorded) for class_id, n, unused, unrecorded in conn.execute(query)}
+    installs last used before the cutoff, installs with no use recorded. From the maintained `usage_totals` less
+    the hosts left out, or from the kept hosts' installs when those are fewer (as `class_counts`)."""
+    cutoff = unused_cutoff(f, days).isoformat()
+    found: Dict[int, List[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(rows, sign: int) -> None:
+        for class_id, day, n in rows:
+            entry = found[class_id]
+            entry[0] += sign * n
+            if not day:
+                entry[2] += sign * n
+            elif day < cutoff:
+                entry[1] += sign * n
+
+    if _few_kept(conn, f):
+        add(((c, use_day(d), n) for c, d, n in conn.execute(usage_rows(select(hosts.c.id).where(f.current())))), 1)
+    else:
+        add(conn.execute(select(usage_totals)), 1)
+        add(((c, use_day(d), n) for c, d, n in conn.execute(usage_rows(select(hosts.c.id).where(f.left_out())))), -1)
+    return {class_id: (n, unused, unrecorded) for class_id, (n, unused, unrecorded) in found.items() if n}
 
 
 def recording_hosts(conn: Connection, f: HostFilter) -> int:
     """Current hosts of `f` that record last use."""
-    hs = host_software.c
-    query = select(func.count(func.distinct(hs.host_id))).join(hosts, hosts.c.id == hs.host_id).where(
-        f.current(), hs.last_used.is_not(None))
+    query = (select(func.count()).select_from(hosts).join(host_totals, host_totals.c.host_id == hosts.c.id)
+             .where(f.current(), host_totals.c.recording))
     return conn.execute(query).scalar_one()
 
 
@@ -507,10 +551,8 @@ def unknown_titles(conn: Connection, f: HostFilter, limit: int = 100) -> List[di
     From the maintained `unknown_names` minus the hosts left out, or from the kept hosts' links when those
     are fewer (the same choice as `class_counts`); versions are counted for the listed names only.
     """
-    kept = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
-    stored = conn.execute(select(func.count()).select_from(host_totals)).scalar_one()
     u = unknown_names.c
-    if kept <= stored - kept:
+    if _few_kept(conn, f):
         links = unknown_links().where(host_software.c.host_id.in_(select(hosts.c.id).where(f.current())))
         counted = links.subquery()
         per_name = (select(counted.c.name_key, func.count(func.distinct(counted.c.host_id)).label("hosts"),

@@ -2,7 +2,9 @@
 
 Per host: installs per class (`host_classes`) and per group (`host_totals`), and per day the change in its
 installs of each class (`host_class_daily`, which a migration target's scope sums). Over the fleet: the sum per
-class (`class_totals`), the hosts and installs per name of the unknown titles (`unknown_names`), and per
+class (`class_totals`), the hosts per vendor (`vendor_totals`), the hosts and installs per name of the unknown
+titles (`unknown_names`), the installs of the hosts that record last use per class and day of last use
+(`usage_totals`), and per
 day the change in installs and in hosts having each class (`class_daily`) or any foreign software
 (`flag_daily`), from which a trend is a running sum. `rebuild` derives the same tables from the stored
 links and events (after a reclassification); a test holds the two paths equal.
@@ -12,8 +14,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Dict, Optional
+from datetime import date, datetime, timezone
+from typing import Dict, Iterable, Optional, Tuple
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, select, union_all
 
@@ -33,6 +35,8 @@ from server.store.tables import (
     software_titles,
     title_classes,
     unknown_names,
+    usage_totals,
+    vendor_totals,
 )
 from server.store.upsert import insert_for
 
@@ -46,6 +50,7 @@ GROUP_COLUMNS = {
     "unknown": "unknown",
 }
 FLAGS = ("hosts", "foreign", "foreign-proprietary")
+VENDOR_MODES = ("hosts", "program_hosts", "extension_hosts")  # vendor_totals' columns: any class, programs, extensions
 
 
 def day_of(at: datetime) -> str:
@@ -88,17 +93,38 @@ class Changes:
     unknown: Dict[str, list] = field(default_factory=dict)  # name_key → [name, source, publisher, links]
     os_class: Optional[int] = None
 
+    usage: Dict[tuple, int] = field(default_factory=lambda: defaultdict(int))  # (class_id, day) → installs
+    recording: Tuple[bool, bool] = (False, False)  # whether the host recorded last use before and after
+
     def link(self, class_id: int, delta: int, name: Optional[tuple] = None) -> None:
         """`delta` links of a title of `class_id`; `name` (name_key, name, source, publisher) when it is unknown."""
         self.classes[class_id] += delta
         if name is not None:
             self.unknown.setdefault(name[0], [*name[1:], 0])[3] += delta
 
+    def use(self, before: Iterable[tuple], after: Iterable[tuple]) -> None:
+        """The host's software installs as (class_id, last-use day or None) before and after the report: what
+        it adds to usage_totals, where a host counts only while any of its installs carries a last use."""
+        before, after = list(before), list(after)
+        self.recording = (any(day for _, day in before), any(day for _, day in after))
+        for sign, installs, counted in ((-1, before, self.recording[0]), (1, after, self.recording[1])):
+            for class_id, day in installs if counted else ():
+                self.usage[(class_id, use_day(day))] += sign
+
+
+def use_day(day: Optional[date]) -> str:
+    """usage_totals' day of a last use: ISO text, '' for none recorded."""
+    return day.isoformat() if day else ""
+
 
 def apply_changes(conn: Connection, host_id: str, changes: Changes, at: datetime) -> None:
     """After a report changed a host's links: its maintained rows, the fleet sums and the day's deltas, from
     the changes alone (the host's links are not read again)."""
+    _bump_usage(conn, changes.usage)
     if not changes.first and not any(changes.classes.values()):
+        if changes.recording[0] != changes.recording[1]:
+            conn.execute(host_totals.update().where(host_totals.c.host_id == host_id)
+                         .values(recording=changes.recording[1]))
         return
     old = dict(conn.execute(
         select(host_classes.c.class_id, host_classes.c.installs).where(host_classes.c.host_id == host_id)
@@ -108,18 +134,72 @@ def apply_changes(conn: Connection, host_id: str, changes: Changes, at: datetime
         new[class_id] = new.get(class_id, 0) + delta
     new = {class_id: n for class_id, n in new.items() if n}
     totals = dict.fromkeys(("installs", *GROUP_COLUMNS.values()), 0)
-    totals.update(host_id=host_id, os_class_id=changes.os_class)
-    ids = sorted(new)
+    totals.update(host_id=host_id, os_class_id=changes.os_class, recording=changes.recording[1])
+    ids = sorted(set(new) | set(old))
+    vendor_of: Dict[int, tuple] = {}
     for start in range(0, len(ids), CHUNK):
-        query = select(classes.c.id, classes.c.grp, classes.c.os_component, classes.c.extension).where(
-            classes.c.id.in_(ids[start:start + CHUNK]))
-        for class_id, grp, os_component, extension in conn.execute(query):
-            if not os_component and not extension:  # extensions are counted apart from programs
+        query = select(classes.c.id, classes.c.grp, classes.c.os_component, classes.c.extension,
+                       classes.c.vendor).where(classes.c.id.in_(ids[start:start + CHUNK]))
+        for class_id, grp, os_component, extension, vendor in conn.execute(query):
+            if not os_component:
+                vendor_of[class_id] = (vendor, extension)
+            if class_id in new and not os_component and not extension:  # extensions counted apart from programs
                 totals["installs"] += new[class_id]
                 totals[GROUP_COLUMNS.get(grp, "unknown")] += new[class_id]
     old_totals = conn.execute(select(host_totals).where(host_totals.c.host_id == host_id)).mappings().first()
     _apply(conn, host_id, old, new, dict(old_totals) if old_totals else None, totals, day_of(at))
+    _bump_vendors(conn, _vendor_deltas(_vendor_modes(old, vendor_of), _vendor_modes(new, vendor_of)))
     _count_unknown(conn, host_id, changes)
+
+
+def _vendor_modes(installs: Dict[int, int], vendor_of: Dict[int, tuple]) -> Dict[str, set]:
+    """The vendor_totals columns one host counts in, per vendor, from its installs per class."""
+    found: Dict[str, set] = defaultdict(set)
+    for class_id, n in installs.items():
+        if n and class_id in vendor_of:
+            vendor, extension = vendor_of[class_id]
+            found[vendor].update(("hosts", "extension_hosts" if extension else "program_hosts"))
+    return found
+
+
+def _vendor_deltas(before: Dict[str, set], after: Dict[str, set]) -> Dict[str, Dict[str, int]]:
+    """Per vendor whose columns changed for one host: +1 or -1 per column."""
+    deltas = {}
+    for vendor in set(before) | set(after):
+        old, new = before.get(vendor, set()), after.get(vendor, set())
+        if old != new:
+            deltas[vendor] = {m: int(m in new) - int(m in old) for m in VENDOR_MODES}
+    return deltas
+
+
+def _bump_vendors(conn: Connection, deltas: Dict[str, Dict[str, int]]) -> None:
+    """Add to the hosts per vendor, in vendor order (concurrent ingests lock rows in the same order)."""
+    rows = [{"vendor": v, **d} for v, d in sorted(deltas.items())]
+    if rows:
+        stmt = insert_for(conn, vendor_totals)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["vendor"], set_={
+            m: vendor_totals.c[m] + stmt.excluded[m] for m in VENDOR_MODES}), rows)
+
+
+def _bump_usage(conn: Connection, deltas: Dict[tuple, int]) -> None:
+    """Add to the installs per class and last-use day of the hosts that record last use, in key order."""
+    rows = [{"class_id": c, "day": day, "installs": n} for (c, day), n in sorted(deltas.items()) if n]
+    if rows:
+        stmt = insert_for(conn, usage_totals)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["class_id", "day"], set_={
+            "installs": usage_totals.c.installs + stmt.excluded.installs}), rows)
+
+
+def usage_rows(host_ids=None):
+    """Software installs per class and last use (a day or NULL) of the hosts that record last use (or of those
+    of them in `host_ids`), as usage_totals counts them."""
+    hs = host_software.c
+    recording = select(host_totals.c.host_id).where(host_totals.c.recording)
+    if host_ids is not None:
+        recording = recording.where(host_totals.c.host_id.in_(host_ids))
+    return (select(title_classes.c.class_id, hs.last_used, func.count())
+            .join(title_classes, title_classes.c.title_id == hs.title_id)
+            .where(hs.host_id.in_(recording)).group_by(title_classes.c.class_id, hs.last_used))
 
 
 def unknown_links(host_id=None):
@@ -168,10 +248,17 @@ def forget_host(conn: Connection, host_id: str) -> None:
         stmt = (unknown_names.update().where(unknown_names.c.name_key == bindparam("key"))
                 .values(hosts=unknown_names.c.hosts - 1, installs=unknown_names.c.installs - bindparam("n")))
         conn.execute(stmt, [{"key": k, "n": n} for k, n in sorted(own)])
-    old = dict(conn.execute(
-        select(host_classes.c.class_id, host_classes.c.installs).where(host_classes.c.host_id == host_id)
-    ).all())
+    old, vendor_of = {}, {}
+    query = (select(host_classes.c.class_id, host_classes.c.installs, classes.c.os_component, classes.c.vendor,
+                    classes.c.extension)
+             .join(classes, classes.c.id == host_classes.c.class_id).where(host_classes.c.host_id == host_id))
+    for class_id, installs, os_component, vendor, extension in conn.execute(query):
+        old[class_id] = installs
+        if not os_component:
+            vendor_of[class_id] = (vendor, extension)
     _bump_totals(conn, {class_id: (-installs, -1) for class_id, installs in old.items()})
+    _bump_vendors(conn, _vendor_deltas(_vendor_modes(old, vendor_of), {}))
+    _bump_usage(conn, {(c, use_day(day)): -n for c, day, n in conn.execute(usage_rows([host_id]))})
     history = daily_from_events(conn, host_id)
     _bump_daily(conn, {k: (-a, -b) for k, (a, b) in history[0].items()},
                 {k: -v for k, v in history[1].items()})
@@ -298,7 +385,8 @@ def rebuild(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":  # a one-off over every install: sorts and hashes in memory, and the
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")  # planner told the rewritten classes
         conn.exec_driver_sql("ANALYZE title_classes, classes")
-    for table in (class_daily, flag_daily, host_class_daily, class_totals, host_classes, host_totals, unknown_names):
+    for table in (class_daily, flag_daily, host_class_daily, class_totals, vendor_totals, usage_totals, host_classes,
+                  host_totals, unknown_names):
         conn.execute(delete(table))
     links = _links()
     per_host = (
@@ -312,7 +400,13 @@ def rebuild(conn: Connection) -> None:
         select(host_classes.c.class_id, func.sum(host_classes.c.installs), func.count())
         .group_by(host_classes.c.class_id),
     ))
+    conn.execute(vendor_totals.insert().from_select(["vendor", *VENDOR_MODES], vendor_hosts(
+        select(host_classes.c.host_id, host_classes.c.class_id).subquery())))
     _rebuild_host_totals(conn)
+    usage = defaultdict(int)
+    for class_id, day, n in conn.execute(usage_rows()):
+        usage[(class_id, use_day(day))] += n
+    _bump_usage(conn, usage)
     _rebuild_unknown_names(conn)
     class_deltas, flag_deltas, host_deltas = daily_from_events(conn)
     rows = [{"day": d, "class_id": c, "d_installs": a, "d_hosts": b} for (d, c), (a, b) in class_deltas.items()]
@@ -326,7 +420,22 @@ def rebuild(conn: Connection) -> None:
         conn.execute(host_class_daily.insert(), rows[start:start + 10_000])
     if conn.dialect.name == "postgresql":  # rewritten whole: without fresh statistics the planner took host_classes
         conn.exec_driver_sql(  # for its old size (100,000 hosts: a vendor's host count 2.8 s instead of 0.6 s)
-            "ANALYZE host_classes, host_totals, class_totals, unknown_names, class_daily, flag_daily, host_class_daily")
+            "ANALYZE host_classes, host_totals, class_totals, vendor_totals, usage_totals, unknown_names, class_daily, "
+            "flag_daily, host_class_daily")
+
+
+def vendor_hosts(rows):
+    """Per vendor, the distinct hosts of `rows` (host_id, class_id; host_classes or some of them) in each of
+    VENDOR_MODES: any of its classes, its programs, its extensions (OS components left out)."""
+    host = rows.c.host_id
+    return (
+        select(classes.c.vendor, func.count(func.distinct(host)),
+               func.count(func.distinct(case((~classes.c.extension, host)))),
+               func.count(func.distinct(case((classes.c.extension, host)))))
+        .join(classes, classes.c.id == rows.c.class_id)
+        .where(~classes.c.os_component)
+        .group_by(classes.c.vendor)
+    )
 
 
 def _rebuild_unknown_names(conn: Connection) -> None:
@@ -364,12 +473,16 @@ def _rebuild_host_totals(conn: Connection) -> None:
         .where(host_os.c.host_id == host_classes.c.host_id)
         .scalar_subquery()
     )
+    recording = (select(host_software.c.host_id)  # a probe of the partial index on recorded uses per host
+                 .where(host_software.c.host_id == host_classes.c.host_id, host_software.c.last_used.is_not(None))
+                 .exists())
     query = (
-        select(host_classes.c.host_id, *[v.label(k) for k, v in columns.items()], os_class.label("os_class_id"))
+        select(host_classes.c.host_id, *[v.label(k) for k, v in columns.items()], os_class.label("os_class_id"),
+               recording.label("recording"))
         .join(classes, classes.c.id == host_classes.c.class_id)
         .group_by(host_classes.c.host_id)
     )
-    conn.execute(host_totals.insert().from_select(["host_id", *columns, "os_class_id"], query))
+    conn.execute(host_totals.insert().from_select(["host_id", *columns, "os_class_id", "recording"], query))
     # hosts that reported nothing classifiable still count as reporting hosts
     conn.execute(host_totals.insert().from_select(
         ["host_id"],

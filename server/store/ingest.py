@@ -320,8 +320,13 @@ def _apply_software(
         title, item = items[row["title_id"]]
         name = (name_key(item.name, item.source, item.publisher), item.name, item.source, item.publisher)
         changes.link(title.class_id, 1, name if title.unknown else None)
-    for class_id, unknown, *name in _gone_titles(conn, [link[0] for link in gone]):
+    gone_titles = _gone_titles(conn, [link[0] for link in gone])
+    for class_id, unknown, *name in gone_titles:
         changes.link(class_id, -1, tuple(name) if unknown else None)
+    class_of = {title_id: title.class_id for title_id, (title, _) in items.items()}
+    class_of.update((link[0], found[0]) for link, found in zip(gone, gone_titles))
+    changes.use(((class_of[link[0]], attrs[_USED]) for link, attrs in stored.items()),
+                ((class_of[row["title_id"]], row["last_used"]) for row in wanted.values()))
     return len(added), len(gone), len(wanted)
 
 
@@ -344,6 +349,7 @@ _UNKNOWN = and_(classes.c.grp == "unknown", classes.c.os_component.is_(False), c
 
 _LINK = ("host_id", "title_id", "username", "application", "profile")  # host_software's primary key
 _ATTRS = ("scope", "install_date", "location", "install_source", "last_used")
+_USED = _ATTRS.index("last_used")
 
 
 def _day(moment: Optional[datetime], earlier: Optional[dict]) -> Optional[date]:

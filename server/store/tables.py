@@ -379,6 +379,8 @@ host_totals = Table(
     Column("foreign_open_source", Integer, nullable=False, server_default="0"),
     Column("unknown", Integer, nullable=False, server_default="0"),
     Column("os_class_id", Integer),
+    # any of its installs carries a last use (Windows and macOS record it): its installs count in usage_totals
+    Column("recording", Boolean, nullable=False, server_default=false()),
     Index(None, "foreign_proprietary"),
 )
 
@@ -389,6 +391,27 @@ class_totals = Table(
     Column("class_id", ForeignKey("classes.id"), primary_key=True),
     Column("installs", BigInteger, nullable=False, server_default="0"),
     Column("hosts", Integer, nullable=False, server_default="0"),
+)
+
+# Maintained over every stored host: per vendor, the hosts having any of its classes (OS components left out),
+# and those having one of its programs or one of its extensions — a vendor's hosts without a scan of its rows.
+vendor_totals = Table(
+    "vendor_totals",
+    metadata,
+    Column("vendor", String(128), primary_key=True),
+    Column("hosts", Integer, nullable=False, server_default="0"),
+    Column("program_hosts", Integer, nullable=False, server_default="0"),
+    Column("extension_hosts", Integer, nullable=False, server_default="0"),
+)
+
+# Maintained over every stored host that records last use: per class and day of last use ('': none recorded),
+# its software installs — the "not used in N days" share without reading those hosts' installs.
+usage_totals = Table(
+    "usage_totals",
+    metadata,
+    Column("class_id", ForeignKey("classes.id"), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD of the last use, '' where none is recorded
+    Column("installs", Integer, nullable=False),
 )
 
 # Maintained per day: change of installs and of hosts having the class, from each applied report.

@@ -22,6 +22,8 @@ from server.store.tables import (
     host_classes,
     host_totals,
     unknown_names,
+    usage_totals,
+    vendor_totals,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -109,7 +111,8 @@ def test_each_profile_and_browser_is_an_install_and_programs_keep_their_figures(
 
 
 def test_maintained_totals_equal_a_rebuild_with_extensions(engine, hosts):
-    tables = (host_totals, host_classes, class_totals, class_daily, flag_daily, host_class_daily, unknown_names)
+    tables = (host_totals, host_classes, class_totals, class_daily, flag_daily, host_class_daily, unknown_names,
+              vendor_totals, usage_totals)
 
     def snapshot():
         with engine.connect() as conn:

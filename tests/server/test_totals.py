@@ -4,7 +4,7 @@ a catalog or policy change followed by reclassify changes the figures."""
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -26,6 +26,8 @@ from server.store.tables import (
     host_tags,
     host_totals,
     unknown_names,
+    usage_totals,
+    vendor_totals,
 )
 from tests.support import synthetic_fleet as synthetic
 
@@ -68,13 +70,23 @@ COUNTRYLESS = [
 ]
 
 
+def _with_last_use(report: dict, start: int = 0) -> dict:
+    """Every other program of the report last used on the 15th of a month from January to October 2026."""
+    software = [dict(item, last_used=f"2026-{1 + (start + k) % 10:02d}-15T00:00:00Z") if k % 2 == 0 else item
+                for k, item in enumerate(report["software"])]
+    return dict(report, software=software)
+
+
 @pytest.fixture
 def fleet(engine):
     """12 hosts first seen in March; in June half the Windows machines drop Zoom; all report again in November.
-    Every third host also carries some of the COUNTRYLESS utilities."""
+    Every third host also carries some of the COUNTRYLESS utilities; odd-numbered Windows hosts record last use."""
     reports = [synthetic.host_report(i, seed=7, windows_size=40, linux_size=40) for i in range(FLEET)]
     for i in range(0, FLEET, 3):
         reports[i] = dict(reports[i], software=reports[i]["software"] + COUNTRYLESS[: 1 + i % 4])
+    for i in range(1, FLEET, 2):
+        if reports[i]["host"]["os"]["family"] == "windows":
+            reports[i] = _with_last_use(reports[i], i)
     for i, report in enumerate(reports):
         _enroll(engine, report, {"dept": "finance" if i % 3 == 0 else "sales"})
         _send(engine, report, MARCH)
@@ -165,7 +177,9 @@ def _maintained(conn):
             rows(class_daily, [class_daily.c.day, class_daily.c.class_id]),
             rows(flag_daily, [flag_daily.c.day, flag_daily.c.flag]),
             rows(host_class_daily, [host_class_daily.c.class_id, host_class_daily.c.host_id, host_class_daily.c.day]),
-            rows(unknown_names, [unknown_names.c.name_key])]
+            rows(unknown_names, [unknown_names.c.name_key]),
+            rows(vendor_totals, [vendor_totals.c.vendor]),
+            rows(usage_totals, [usage_totals.c.class_id, usage_totals.c.day])]
 
 
 def test_maintained_aggregates_equal_a_rebuild_from_links_and_events(engine, fleet):
@@ -380,3 +394,117 @@ def test_the_admin_api_answers_the_same_figures(engine, fleet, client, admin_hea
     detail = client.get(f"/api/v1/admin/hosts/{host}/classified", headers=admin_headers).json()
     assert {i["group"] for i in detail["software"]} <= {*totals.GROUPS, "os-component"}
     assert all(i["rule"] for i in detail["software"] if i["group"] != "unknown")
+
+
+def _vendor_hosts_from_reports(reports, classifier) -> dict:
+    """Hosts per vendor listed by `footprint vendors`, counted in the test from the reports: a vendor is listed
+    when one of its installs is classified (not unknown), and its hosts are those with any of its installs."""
+    listed, hosts = set(), defaultdict(set)
+    for report in reports:
+        os_ = report["host"]["os"]
+        items = report["software"] + [{"name": os_.get("product_name") or os_["name"], "source": "os",
+                                       "os_id": os_.get("distro_id", "")}]
+        for c in (classifier.classify(i) for i in items):
+            if not c.os_component:
+                hosts[c.vendor].add(report["host"]["id"])
+                listed |= {c.vendor} if c.group != "unknown" else set()
+    return {v: len(hosts[v]) for v in listed}
+
+
+def _listed_vendor_hosts(conn, f) -> dict:
+    return {v["vendor"]: v["hosts"] for v in totals.vendors(conn, f)}
+
+
+def _unused_from_reports(reports, classifier, days: int = 90) -> dict:
+    """The summary's unused share counted in the test from the reports: the programs (no distribution package)
+    of the hosts any of whose items carries a last use, those last used before the cutoff, those with none."""
+    cutoff = (NOW - timedelta(days=days)).date().isoformat()
+    recording = [r for r in reports if any(i.get("last_used") for i in r["software"])]
+    programs = [i for r in recording for i in r["software"] if not classifier.classify(i).os_component]
+    unused = sum(1 for i in programs if i.get("last_used") and i["last_used"][:10] < cutoff)
+    unrecorded = sum(1 for i in programs if not i.get("last_used"))
+    return {"hosts_recording": len(recording), "installs": len(programs), "unused": unused,
+            "no_use_recorded": unrecorded}
+
+
+def _unused_listed(conn, f) -> dict:
+    unused = totals.summary(conn, f)["unused"]
+    return {k: unused[k] for k in ("hosts_recording", "installs", "unused", "no_use_recorded")}
+
+
+def _assert_maintained_equal_a_rebuild(engine) -> None:
+    """Every maintained table equals a rebuild from the links and events (rolled back: the fleet goes on)."""
+    with engine.connect() as conn:
+        maintained = _maintained(conn)
+        aggregates.rebuild(conn)
+        rebuilt = _maintained(conn)
+        conn.rollback()
+    assert maintained == rebuilt and all(maintained)
+
+
+def test_vendor_hosts_and_last_use_are_maintained_through_ingests_removals_and_reclassification(engine, fleet,
+                                                                                              tmp_path):
+    """A vendor's hosts (several of its products on one host count once) and the unused share follow each change:
+    equal to a rebuild and to the reports, over the whole fleet (maintained sums less the hosts left out) and a
+    tag (the kept hosts' rows)."""
+    classifier = Classifier(load_index([]), ("RU",))
+    _assert_maintained_equal_a_rebuild(engine)
+    finance = [0, 3, 6, 9]  # the fixture's dept=finance hosts
+    with engine.connect() as conn:
+        several = [v for v in totals.vendors(conn, _filter()) if v["products"] > 1]
+        assert several, "some vendor has several products on the fleet"
+        assert _listed_vendor_hosts(conn, _filter()) == _vendor_hosts_from_reports(fleet, classifier)
+        expected = _unused_from_reports(fleet, classifier)
+        assert _unused_listed(conn, _filter()) == expected and 0 < expected["unused"] < expected["installs"]
+    # a Windows host drops every program of the vendor with most products but keeps its OS; another host
+    # drops everything but one; a host that recorded last use stops, one that did not starts, a third host is
+    # revoked (its rows stay: left out) and a fourth purged
+    vendor = max(several, key=lambda v: v["products"])["vendor"]
+    windows = [i for i, r in enumerate(fleet) if r["host"]["os"]["family"] == "windows"]
+    dropper, sparse, revoked = windows[0], windows[1], 2
+    purged = next(i for i in windows if i % 2 and i not in (dropper, sparse))  # it records last use
+    others = [i for i in windows if i not in (dropper, sparse, revoked, purged)]
+    stops, starts = next(i for i in others if i % 2), next(i for i in others if not i % 2)
+    fleet[dropper] = dict(fleet[dropper], software=[i for i in fleet[dropper]["software"]
+                                                    if classifier.classify(i).vendor != vendor])
+    fleet[sparse] = dict(fleet[sparse], software=fleet[sparse]["software"][:1])
+    fleet[stops] = dict(fleet[stops], software=[{k: v for k, v in i.items() if k != "last_used"}
+                                                for i in fleet[stops]["software"]])
+    fleet[starts] = _with_last_use(fleet[starts], 7)
+    for i in (dropper, sparse, stops, starts):
+        _send(engine, fleet[i], NOW - timedelta(minutes=30))
+    revoked, purged = fleet[revoked]["host"]["id"], fleet[purged]["host"]["id"]
+    remove_host(engine, revoked)
+    remove_host(engine, purged, purge=True)
+    _assert_maintained_equal_a_rebuild(engine)
+    current = [r for r in fleet if r["host"]["id"] not in (revoked, purged)]
+    with engine.connect() as conn:
+        assert _listed_vendor_hosts(conn, _filter()) == _vendor_hosts_from_reports(current, classifier)
+        assert _unused_listed(conn, _filter()) == _unused_from_reports(current, classifier)
+        tagged = [fleet[i] for i in finance if fleet[i]["host"]["id"] not in (revoked, purged)]
+        finance_only = _filter(tags=(("dept", "finance"),))
+        assert _listed_vendor_hosts(conn, finance_only) == _vendor_hosts_from_reports(tagged, classifier)
+        assert _unused_listed(conn, finance_only) == _unused_from_reports(tagged, classifier)
+    # a local catalog turns the Contoso long tail into one vendor with two products, then ingest goes on
+    local = tmp_path / "catalog"
+    local.mkdir()
+    (local / "contoso.toml").write_text(
+        '[[vendor]]\nid = "contoso"\nname = "Contoso"\ncountry = "US"\n'
+        'aliases = ["Contoso Department 1"]\npublisher_patterns = [\'^contoso department \\d+$\']\n'
+        'source = "https://intranet.example/contoso"\nchecked = "2026-11-23"\n\n'
+        '[[product]]\nid = "contoso-lob"\nvendor = "contoso"\nname = "Contoso line-of-business tools"\n'
+        'category = "other"\nlicense = "proprietary"\n'
+        '[product.match]\nwindows = [\'contoso line-of-business tool \\d*[02468]$\']\n\n'
+        '[[product]]\nid = "contoso-odd"\nvendor = "contoso"\nname = "Contoso odd tools"\n'
+        'category = "other"\nlicense = "proprietary"\n'
+        '[product.match]\nwindows = [\'contoso line-of-business tool \\d*[13579]$\']\n', encoding="utf-8")
+    classify.reclassify(engine, local_dirs=[local])
+    local_classifier = Classifier(load_index([local]), ("RU",))
+    contoso = next(i for i, r in enumerate(current) if any("Contoso" in s["name"] for s in r["software"]))
+    current[contoso] = _with_last_use(_without(current[contoso], "contoso"), 3)
+    _send(engine, current[contoso], NOW - timedelta(minutes=20))
+    _assert_maintained_equal_a_rebuild(engine)
+    with engine.connect() as conn:
+        listed = _listed_vendor_hosts(conn, _filter())
+        assert listed == _vendor_hosts_from_reports(current, local_classifier) and listed["contoso"] > 1
+        assert _unused_listed(conn, _filter()) == _unused_from_reports(current, local_classifier)
