@@ -42,6 +42,17 @@ REFUSAL_DETAIL_LENGTH = 1024
 EVENT_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite autoincrements INTEGER keys only
 
 
+def _bytewise(length: int) -> String:
+    """An identifier compared byte by byte on PostgreSQL too (COLLATE "C", as SQLite always compares): host ids
+    and hashes are never shown in a language's order, and under a libc locale every sort and index on them went
+    through strcoll (migration 0016)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+HOST_ID = _bytewise(HOST_ID_LENGTH)
+HASH_KEY = _bytewise(64)  # title_key, name_key: SHA-256 hex
+
+
 class UtcDateTime(TypeDecorator):
     """An instant, stored in UTC on both databases and returned aware in UTC.
 
@@ -71,7 +82,7 @@ def _ts(name: str, nullable: bool = True) -> Column:
 hosts = Table(
     "hosts",
     metadata,
-    Column("id", String(HOST_ID_LENGTH), primary_key=True),
+    Column("id", HOST_ID, primary_key=True),
     Column("id_source", String(64)),
     Column("hostname", String(255), nullable=False),
     Column("fqdn", String(255)),
@@ -149,7 +160,7 @@ tokens = Table(
     _ts("revoked_at"),
     # a reenroll allowance: the one host it lets enroll again, the admin token that issued it,
     # and when it was used (single use)
-    Column("host_id", String(HOST_ID_LENGTH)),
+    Column("host_id", HOST_ID),
     Column("created_by", Integer),
     _ts("used_at"),
 )
@@ -158,7 +169,7 @@ software_titles = Table(
     "software_titles",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("title_key", String(64), nullable=False, unique=True),
+    Column("title_key", HASH_KEY, nullable=False, unique=True),
     Column("name", String(512), nullable=False),
     Column("version", String(255), nullable=False),
     Column("source", String(32), nullable=False),
@@ -173,7 +184,7 @@ software_titles = Table(
     Column("provenance", Text),  # the report's `provenance` object as compact JSON
     _ts("first_seen", nullable=False),
     # name_key(name, source, publisher): the titles `footprint unknown` lists as one line, whatever the version
-    Column("name_key", String(64)),  # always set; nullable only because SQLite cannot add NOT NULL in place
+    Column("name_key", HASH_KEY),  # always set; nullable only because SQLite cannot add NOT NULL in place
     Index(None, "name"),
     Index(None, "source", "name"),
     Index(None, "name_key"),
@@ -221,7 +232,7 @@ software_events = Table(
 reports_seen = Table(
     "reports_seen",
     metadata,
-    Column("host_id", String(HOST_ID_LENGTH), primary_key=True),  # report ids are unique per host
+    Column("host_id", HOST_ID, primary_key=True),  # report ids are unique per host
     Column("report_id", String(64), primary_key=True),
     _ts("received_at", nullable=False),
     Column("applied", Boolean, nullable=False, server_default=true()),
@@ -451,7 +462,7 @@ flag_daily = Table(
 unknown_names = Table(
     "unknown_names",
     metadata,
-    Column("name_key", String(64), primary_key=True),
+    Column("name_key", HASH_KEY, primary_key=True),
     Column("name", String(512), nullable=False),
     Column("source", String(32), nullable=False),
     Column("publisher", String(512)),

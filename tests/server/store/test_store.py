@@ -242,3 +242,40 @@ def test_the_embedded_database_is_private_to_its_owner(tmp_path):
     assert stat.S_IMODE(data.stat().st_mode) == 0o700 and stat.S_IMODE(data.parent.stat().st_mode) == 0o700
     assert modes == {"footprint.db": 0o600, "footprint.db-wal": 0o600, "footprint.db-shm": 0o600}
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o755  # a directory that existed is left as it was
+
+
+def test_an_upgrade_makes_host_ids_and_hashes_bytewise_and_keeps_every_row(engine, enroll, make_report):
+    """Migration 0016 on stored inventories: no row lost, on PostgreSQL every host id and title or name hash
+    column COLLATE "C" (SQLite compares bytes already), and ingest and host removal still work through the keys."""
+    from importlib import import_module
+
+    from sqlalchemy import text
+
+    from server.store.credentials import remove_host
+    from tests.support.migrations import down_and_up
+
+    migration = import_module("server.store.migrations.versions.0016_bytewise_identifiers")
+
+    first, second = enroll(), enroll()
+    for host in (first, second):
+        _store(engine, make_report(host, collected_at=T0))
+    tables = (hosts, host_software, software_events, software_titles, reports_seen)
+
+    def counts():
+        with engine.connect() as conn:
+            return [conn.execute(select(func.count()).select_from(t)).scalar_one() for t in tables]
+
+    before = counts()
+    down_and_up(engine, "0015")
+    assert counts() == before
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            found = dict(((t, c), collation) for t, c, collation in conn.execute(text(
+                "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND collation_name IS NOT NULL")))
+        assert found == {column: "C" for column in migration.HOST_IDS + migration.HASHES}
+    _store(engine, make_report(first, software=[], collected_at=T0 + timedelta(days=1)))
+    remove_host(engine, second.host_id, purge=True)
+    with engine.connect() as conn:
+        left = conn.execute(select(host_software.c.host_id).distinct()).scalars().all()
+    assert left == []
