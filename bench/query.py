@@ -391,6 +391,26 @@ def time_endpoints(url: str, token: str, repeat: int, sizes: Dict[str, int]) -> 
     return timings
 
 
+def export_floor(engine, repeat: int) -> Tuple[float, int]:
+    """The export's floor on PostgreSQL: the same rows unsorted, COPY straight into this process (no sort, no
+    HTTP); median seconds and bytes, to print beside the endpoint's rate."""
+    from server.totals import HostFilter, _export_query
+
+    query = _export_query(HostFilter(), postgresql=False).order_by(None)
+    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    runs, size = [], 0
+    with engine.connect() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        for _ in range(repeat):
+            started, size = time.perf_counter(), 0
+            with cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT csv)", compiled.params) as copy:
+                for block in copy:
+                    size += len(block)
+            runs.append(time.perf_counter() - started)
+        conn.rollback()
+    return statistics.median(runs), size
+
+
 def start_collector(db_url: str, data_dir: Path) -> Tuple[subprocess.Popen, str]:
     import socket
 
@@ -459,10 +479,12 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait(timeout=60)
+        pg = engine.dialect.name == "postgresql"
+        floor = export_floor(engine, args.repeat) if pg else None
+        engine.dispose()
 
     import os
 
-    pg = engine.dialect.name == "postgresql"
     print(f"\nTotals over HTTP, {args.hosts:,} hosts x ~{args.programs} programs, {engine.dialect.name}, "
           f"median of {args.repeat}, load average {os.getloadavg()[0]:.1f} at the end")
     if not args.skip_build:
@@ -480,6 +502,10 @@ def main() -> None:
     rate = sizes["export"] / statistics.median(timings["export"]) / 1e6
     print(f"export streams {sizes['export'] / 1e6:.0f} MB at {rate:.1f} MB/s (target >= {EXPORT_MB_S} MB/s): "
           f"{'met' if rate >= EXPORT_MB_S else 'MISSED'}")
+    if floor:
+        floor_rate = floor[1] / floor[0] / 1e6
+        print(f"export floor (the same rows unsorted, COPY straight into this process): {floor[1] / 1e6:.0f} MB in "
+              f"{floor[0]:.2f} s, {floor_rate:.1f} MB/s; the endpoint streams {rate / floor_rate:.2f} of it")
     print(f"{'targets (CLI)':<14} {statistics.median(cli_runs):>10.3f} {min(cli_runs):>8.3f} {'-':>10}  "
           f"(a new `footprint targets` process: Typer start, the request above, the table; {len(TARGETS)} targets)")
 
