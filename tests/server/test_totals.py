@@ -508,3 +508,30 @@ def test_vendor_hosts_and_last_use_are_maintained_through_ingests_removals_and_r
         listed = _listed_vendor_hosts(conn, _filter())
         assert listed == _vendor_hosts_from_reports(current, local_classifier) and listed["contoso"] > 1
         assert _unused_listed(conn, _filter()) == _unused_from_reports(current, local_classifier)
+
+
+def test_the_kept_hosts_and_the_fleet_less_the_left_out_give_the_same_figures(engine, fleet):
+    """Each figure has two exact paths (the kept hosts' rows, or the maintained sums less the hosts left out):
+    both agree for every filter, with a revoked host, a stale one, an incomplete one and hosts recording use."""
+    stale = synthetic.host_report(FLEET, seed=7, windows_size=40, linux_size=40)
+    _enroll(engine, stale, {"dept": "sales"})
+    _send(engine, _with_last_use(stale), MARCH)  # not seen since March: stale in November
+    broken = dict(fleet[5], errors=[{"source": "dpkg", "message": "permission denied"}])
+    _send(engine, broken, NOW - timedelta(minutes=30))
+    remove_host(engine, fleet[1]["host"]["id"])
+    filters = [_filter(), _filter(tags=(("dept", "finance"),)), _filter(os="windows"), _filter(stale_days=400),
+               _filter(seen_within_days=1)]
+    with engine.connect() as conn:
+        info = totals._class_info(conn)
+        for f in filters:
+            known, stale_hosts, _ = totals._census(conn, f)
+            paths = []
+            for few in (True, False):
+                counts = totals.class_counts(conn, f, few)
+                paths.append((totals._host_figures(conn, f, info, (known, stale_hosts, few)), counts,
+                              totals.vendors(conn, f, counts=counts, info=info, few=few),
+                              totals.class_usage(conn, f, 90, few)))
+            assert paths[0] == paths[1], totals.describe(f)
+        figures = totals._host_figures(conn, _filter(), info)[0]
+        assert figures["hosts_incomplete"] == 1 and figures["hosts"]["stale"] == 1
+        assert figures["hosts"]["reporting"] == FLEET - 1
