@@ -3,6 +3,7 @@ on a fleet already in a database (e.g. one `bench/query.py` built), the slowest 
 Read-only: it only runs the answer's SELECTs.
 
     python bench/totals_profile.py --db postgresql://postgres@127.0.0.1/fleet100k summary vendors
+    python bench/totals_profile.py --db … --tag dept=finance summary     # a filter that keeps a third of the hosts
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="database URL of a built fleet")
     parser.add_argument("--repeat", type=int, default=3, help="runs per answer after one warm-up (median shown)")
     parser.add_argument("--top", type=int, default=8, help="statements shown per answer")
+    parser.add_argument("--tag", action="append", default=[], help="KEY=VALUE host filter (repeatable)")
+    parser.add_argument("--os", help="OS family, distribution id or name host filter")
     parser.add_argument("answers", nargs="*", default=["summary", "vendors"], choices=["summary", "vendors"])
     args = parser.parse_args()
 
@@ -33,6 +36,7 @@ def main() -> None:
     from server.store.db import make_engine
 
     engine = make_engine(args.db)
+    f = totals.HostFilter(tags=tuple(tuple(t.split("=", 1)) for t in args.tag), os=args.os)
     spent: Dict[str, List[float]] = defaultdict(list)
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -46,17 +50,18 @@ def main() -> None:
     with engine.connect() as conn:
         for name in args.answers:
             answer = getattr(totals, name)
-            answer(conn, totals.HostFilter())  # warm-up: caches and the statements' plans
+            answer(conn, f)  # warm-up: caches and the statements' plans
             spent.clear()
             runs = []
             for _ in range(args.repeat):
                 begun = time.perf_counter()
-                answer(conn, totals.HostFilter())
+                answer(conn, f)
                 runs.append(time.perf_counter() - begun)
             per_run = {s: sum(t) / args.repeat for s, t in spent.items()}
             sql = sum(per_run.values())
-            print(f"{name}: median {statistics.median(runs):.3f} s per call, SQL {sql:.3f} s in {len(per_run)} "
-                  f"distinct statements ({engine.dialect.name}, load average {os.getloadavg()[0]:.1f})")
+            shown = " ".join([*args.tag, *([f"os={args.os}"] if args.os else [])]) or "whole fleet"
+            print(f"{name} ({shown}): median {statistics.median(runs):.3f} s per call, SQL {sql:.3f} s in "
+                  f"{len(per_run)} distinct statements ({engine.dialect.name}, load average {os.getloadavg()[0]:.1f})")
             for statement, seconds in sorted(per_run.items(), key=lambda kv: -kv[1])[:args.top]:
                 print(f"  {seconds:7.3f} s  {statement[:200]}")
 
