@@ -18,10 +18,10 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 from sqlalchemy import Connection, Select, and_, exists, false, func, or_, select, true
 
 from server.settings import env
+from server.store import daily
 from server.store.aggregates import (
     GROUP_COLUMNS,
     VENDOR_MODES,
-    daily_from_events,
     unknown_links,
     usage_rows,
     use_day,
@@ -715,19 +715,21 @@ def trend(conn: Connection, f: HostFilter, since: Optional[date] = None, by: str
           product: Optional[str] = None, today: Optional[date] = None) -> List[dict]:
     """Per period: foreign installs, hosts with foreign software and the foreign share, as of the period's end.
 
-    From the per-day changes kept at ingest (or, with tag/OS filters, replayed from the stored events), so a
+    From the per-day changes kept at ingest (with tag/OS filters, the matching hosts' day rows), so a
     migration shows as the figures fall. Hosts that stopped reporting keep their last inventory here.
     """
     info = _class_info(conn)
-    if f.tags or f.os or f.kind:
-        hosts_query = select(hosts.c.id).where(f.matching())
-        class_days, flag_days, _ = daily_from_events(conn, host_ids=hosts_query)
-    else:
-        class_days = {(d, c): (a, b) for d, c, a, b in conn.execute(select(class_daily))}
-        flag_days = {(d, fl): v for d, fl, v in conn.execute(select(flag_daily))}
     wanted = None
     if product:
         wanted = {cid for cid, c in info.items() if product in (c["product"], c["product_name"])}
+    if f.tags or f.os or f.kind:  # hosts having a class are counted for a product only
+        matching = select(hosts.c.id).where(f.matching())
+        class_days = daily.class_days(conn, matching, None if wanted is None else sorted(wanted),
+                                      with_hosts=wanted is not None)
+        flag_days = daily.flag_days(conn, matching)
+    else:
+        class_days = {(d, c): (a, b) for d, c, a, b in conn.execute(select(class_daily))}
+        flag_days = {(d, fl): v for d, fl, v in conn.execute(select(flag_daily))}
     days = sorted({d for d, _ in class_days} | {d for d, _ in flag_days})
     if not days:
         return []

@@ -164,12 +164,15 @@ def scope_counts(conn: Connection, f, remove: str, class_ids: Sequence[int]) -> 
                            .select_from(hosts).join(host_totals, host_totals.c.host_id == hosts.c.id)
                            .where(f.current())).one()
         return row[0], row[1], int(row[2])
-    in_scope = conn.execute(select(func.count()).select_from(hosts).where(f.current())).scalar_one()
     rows = host_classes.c
-    violating, installs = conn.execute(  # the hosts in scope an IN list: the filter runs once per host, not per row
-        select(func.count(func.distinct(rows.host_id)), func.coalesce(func.sum(rows.installs), 0))
-        .where(rows.class_id.in_(class_ids), rows.host_id.in_(select(hosts.c.id).where(f.current())))).one()
-    return in_scope, violating, int(installs)
+    per_host = (select(rows.host_id, func.sum(rows.installs).label("n")).where(rows.class_id.in_(class_ids))
+                .group_by(rows.host_id).subquery())
+    # the hosts in scope joined to their offending sums: one pass over each (100,000 hosts on PostgreSQL: the
+    # hosts an IN list probed host_classes once per host, its OS filter estimated at 1,500 of 70,000: 0.53 s)
+    row = conn.execute(select(func.count(), func.count(per_host.c.n), func.coalesce(func.sum(per_host.c.n), 0))
+                       .select_from(hosts).outerjoin(per_host, per_host.c.host_id == hosts.c.id)
+                       .where(f.current())).one()
+    return row[0], row[1], int(row[2])
 
 
 def hosts_per_tag(conn: Connection, f, key: str, class_ids: Sequence[int]) -> Dict[str, Tuple[int, int, int]]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from server import totals
 from server.catalog.cache import load_index
 from server.catalog.policy import Classifier
-from server.store import aggregates, classify
+from server.store import aggregates, classify, daily
 from server.store.credentials import remove_host
 from server.store.db import write_transaction
 from server.store.ingest import ingest_report, parse_report
@@ -25,6 +25,7 @@ from server.store.tables import (
     host_classes,
     host_tags,
     host_totals,
+    hosts,
     unknown_names,
     usage_totals,
     vendor_totals,
@@ -304,6 +305,30 @@ def test_trend_shows_the_zoom_removal_and_counts_hosts(engine, fleet):
         summary = totals.summary(conn, _filter())
     foreign = sum(g["installs"] for g in summary["installs_by_status"] if g["status"].startswith("foreign"))
     assert overall[-1]["foreign_installs"] == foreign and overall[-1]["installs"] == summary["installs"]
+
+
+def test_a_filtered_trend_sums_the_day_rows_as_a_replay_of_the_events_would(engine, fleet):
+    """With tag/OS filters the trend sums the matching hosts' day rows: the per-day changes a replay of their
+    events gives, and the finance trend ends at the finance summary."""
+    finance = _filter(tags=(("dept", "finance"),))
+    with engine.connect() as conn:
+        for f in (finance, _filter(os="windows"), _filter(os="astra"), _filter()):
+            matching = select(hosts.c.id).where(f.matching())
+            replayed, flags, _ = aggregates.daily_from_events(conn, host_ids=matching)
+            assert replayed and flags
+            assert daily.class_days(conn, matching) == replayed
+            assert daily.flag_days(conn, matching) == flags
+            assert daily.class_days(conn, matching, with_hosts=False) == {
+                k: (n, 0) for k, (n, _) in replayed.items() if n}
+        rows = totals.trend(conn, finance, since=date(2026, 3, 1), today=NOW.date())
+        zoom = totals.trend(conn, finance, since=date(2026, 3, 1), product="zoom-workplace", today=NOW.date())
+        summary = totals.summary(conn, finance)
+    foreign = sum(g["installs"] for g in summary["installs_by_status"] if g["status"].startswith("foreign"))
+    assert rows[-1]["installs"] == summary["installs"] and rows[-1]["foreign_installs"] == foreign
+    assert rows[-1]["hosts"] == FLEET // 3 and rows[-1]["hosts_with_foreign"] == summary["hosts_with_foreign"]
+    with_zoom = [r for i, r in enumerate(fleet) if i % 3 == 0 and any(
+        item["name"].lower().startswith("zoom") for item in r["software"])]
+    assert zoom[-1]["hosts_with_product"] == len(with_zoom)
 
 
 def test_filters_tags_os_and_stale_hosts(engine, fleet):
