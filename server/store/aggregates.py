@@ -438,16 +438,18 @@ def vendor_hosts(rows):
     )
 
 
-def _rebuild_unknown_names(conn: Connection) -> None:
+def _rebuild_unknown_names(conn: Connection, only=None) -> None:
     """Each unknown name's hosts and installs. The unknown titles with links are numbered by name first, so the
     sort that counts each name's distinct hosts carries a number and a host id (compared bytewise on
-    PostgreSQL: the same equality) instead of every name's text (10,000 hosts: 10.3 → 2.3 s at load 6)."""
+    PostgreSQL: the same equality) instead of every name's text (10,000 hosts: 10.3 → 2.3 s at load 6). `only`,
+    a SELECT of name keys, limits it to those names."""
     t, tc, c, links = software_titles.c, title_classes.c, classes.c, host_software.c
     linked = select(links.title_id).where(links.title_id == t.id).exists()
     unknown = (
         select(t.id, func.dense_rank().over(order_by=t.name_key).label("nid"))
         .join(title_classes, tc.title_id == t.id).join(classes, c.id == tc.class_id)
-        .where(c.grp == "unknown", c.os_component.is_(False), c.extension.is_(False), linked)
+        .where(c.grp == "unknown", c.os_component.is_(False), c.extension.is_(False), linked,
+               True if only is None else t.name_key.in_(only))
         .cte("unknown_titles")
     )
     host = links.host_id.collate("C") if conn.dialect.name == "postgresql" else links.host_id
@@ -462,7 +464,8 @@ def _rebuild_unknown_names(conn: Connection) -> None:
         ["name_key", "name", "source", "publisher", "hosts", "installs"], query))
 
 
-def _rebuild_host_totals(conn: Connection) -> None:
+def _rebuild_host_totals(conn: Connection, only=None) -> None:
+    """Each host's totals from its host_classes rows (`only`, a SELECT of host ids: those hosts' rows)."""
     counted = and_(~classes.c.os_component, ~classes.c.extension)
     columns = {"installs": func.sum(case((counted, host_classes.c.installs), else_=0))}
     for grp, column in GROUP_COLUMNS.items():
@@ -480,6 +483,7 @@ def _rebuild_host_totals(conn: Connection) -> None:
         select(host_classes.c.host_id, *[v.label(k) for k, v in columns.items()], os_class.label("os_class_id"),
                recording.label("recording"))
         .join(classes, classes.c.id == host_classes.c.class_id)
+        .where(True if only is None else host_classes.c.host_id.in_(only))
         .group_by(host_classes.c.host_id)
     )
     conn.execute(host_totals.insert().from_select(["host_id", *columns, "os_class_id", "recording"], query))
@@ -487,7 +491,7 @@ def _rebuild_host_totals(conn: Connection) -> None:
     conn.execute(host_totals.insert().from_select(
         ["host_id"],
         select(hosts.c.id).where(~hosts.c.id.in_(select(host_totals.c.host_id)),
-                                 hosts.c.collected_at.is_not(None)),
+                                 hosts.c.collected_at.is_not(None), True if only is None else hosts.c.id.in_(only)),
     ))
 
 

@@ -110,54 +110,104 @@ def classify_titles(conn: Connection, title_ids: Iterable[int], current: Current
             .where(software_titles.c.id.in_(chunk), title_classes.c.title_id.is_(None))
         )
         rows = conn.execute(query).all()
-        added += _store(conn, rows, current, replace=False)
+        added += _store(conn, rows, current)
     return added
 
 
-def _store(conn: Connection, rows, current: CurrentClassifier, replace: bool) -> int:
+def _results(rows, current: CurrentClassifier) -> list:
+    return [(current.classifier.classify(title_item(r)), r.source in EXTENSION_SOURCES) for r in rows]
+
+
+def _links(rows, results, class_ids: Dict[str, int]) -> List[dict]:
+    return [{"title_id": r.id, "class_id": class_ids[class_key(c, ext)], "rule": c.rule[:512], "level": c.level}
+            for r, (c, ext) in zip(rows, results)]
+
+
+def _store(conn: Connection, rows, current: CurrentClassifier) -> int:
     if not rows:
         return 0
-    results = [(current.classifier.classify(title_item(r)), r.source in EXTENSION_SOURCES) for r in rows]
+    results = _results(rows, current)
     by_key = {class_key(c, ext): class_row(c, ext) for c, ext in results}
-    class_ids = _class_ids(conn, by_key, update=replace)
-    links = [
-        {"title_id": r.id, "class_id": class_ids[class_key(c, ext)], "rule": c.rule[:512], "level": c.level}
-        for r, (c, ext) in zip(rows, results)
-    ]
-    if replace:
-        upsert(conn, title_classes, links, ["title_id"], ["class_id", "rule", "level"])
-    else:
-        conn.execute(insert_for(conn, title_classes).on_conflict_do_nothing(index_elements=["title_id"]), links)
+    links = _links(rows, results, _class_ids(conn, by_key, update=False))
+    conn.execute(insert_for(conn, title_classes).on_conflict_do_nothing(index_elements=["title_id"]), links)
     return len(links)
 
 
 def _class_ids(conn: Connection, rows_by_key: Dict[str, dict], update: bool) -> Dict[str, int]:
     """Ids of these classes, inserting new ones (and refreshing their attributes when reclassifying)."""
+    if not rows_by_key:
+        return {}
     rows = sorted(rows_by_key.values(), key=lambda r: r["class_key"])
     if update:
         upsert(conn, classes, rows, ["class_key"], [c for c in CLASS_COLUMNS])
     else:
         conn.execute(insert_for(conn, classes).on_conflict_do_nothing(index_elements=["class_key"]), rows)
-    query = select(classes.c.class_key, classes.c.id).where(classes.c.class_key.in_(list(rows_by_key)))
-    return dict(conn.execute(query).all())
+    ids: Dict[str, int] = {}
+    keys = list(rows_by_key)
+    for start in range(0, len(keys), BATCH):
+        query = select(classes.c.class_key, classes.c.id).where(classes.c.class_key.in_(keys[start:start + BATCH]))
+        ids.update(conn.execute(query).all())
+    return ids
 
 
-def reclassify(engine: Engine, home: Optional[Sequence[str]] = None,
-               local_dirs: Optional[List[Path]] = None) -> dict:
-    """Re-apply the catalog (and home countries) to every title and rebuild every maintained total."""
-    from server.store import aggregates
+def _counted_unknown(row) -> bool:
+    """Whether a class's titles are listed by `footprint unknown` (unknown_names counts them)."""
+    return row["grp"] == "unknown" and not row["os_component"] and not row["extension"]
+
+
+def reclassify(engine: Engine, home: Optional[Sequence[str]] = None, local_dirs: Optional[List[Path]] = None,
+               if_changed: bool = False, full: bool = False) -> dict:
+    """Re-apply the catalog (and home countries) to every title and bring every maintained total up to date:
+    from what changed (`reaggregate`), or derived again from every link and event (`full`, or titles had no
+    classification yet: a fleet loaded in bulk). `if_changed`: nothing if the stored classification already
+    used this catalog (another collector process reclassified while this one waited for the lock)."""
+    from server.store import aggregates, daily, reaggregate
 
     with write_transaction(engine) as conn:
         _lock(conn)
         current = current_classifier(home or stored_home(conn), local_dirs)
-        rows = conn.execute(select(*_TITLE_COLUMNS).order_by(software_titles.c.id)).all()
-        done = 0
-        for start in range(0, len(rows), BATCH):
-            done += _store(conn, rows[start:start + BATCH], current, replace=True)
-        conn.execute(delete(title_classes).where(~title_classes.c.title_id.in_(select(software_titles.c.id))))
-        aggregates.rebuild(conn)
+        if if_changed and stored_state(conn).get("fingerprint") == current.fingerprint:
+            return {"titles": 0, "moved": 0, "home": list(current.home), "fingerprint": current.fingerprint}
+        rows = conn.execute(select(*_TITLE_COLUMNS, software_titles.c.name_key).order_by(software_titles.c.id)).all()
+        before = {r.title_id: r for r in conn.execute(select(title_classes))}
+        old_classes = {r["id"]: r for r in conn.execute(select(classes)).mappings()}
+        results = _results(rows, current)
+        by_key = {class_key(c, ext): class_row(c, ext) for c, ext in results}
+        if full or any(r.id not in before for r in rows):  # loaded in bulk: nothing to compare with
+            links = _links(rows, results, _class_ids(conn, by_key, update=True))
+            for start in range(0, len(links), BATCH):
+                upsert(conn, title_classes, links[start:start + BATCH], ["title_id"], ["class_id", "rule", "level"])
+            moved = links
+            _forget_gone(conn)
+            aggregates.rebuild(conn)
+        else:
+            class_ids = _class_ids(conn, by_key, update=False)
+            new_classes = {**old_classes, **{class_ids[k]: row for k, row in by_key.items()}}
+            links = _links(rows, results, class_ids)
+            changed = [link for link in links if tuple(before[link["title_id"]][1:]) !=
+                       (link["class_id"], link["rule"], link["level"])]
+            moved = [link for link in changed if before[link["title_id"]].class_id != link["class_id"]]
+            regrouped = [cid for cid, row in old_classes.items() if new_classes[cid]["grp"] != row["grp"]]
+            names = [r.name_key for r, link in zip(rows, links) if _counted_unknown(
+                old_classes[before[r.id].class_id]) != _counted_unknown(new_classes[link["class_id"]])]
+            pairs = {m["title_id"]: (before[m["title_id"]].class_id, m["class_id"]) for m in moved}
+            flags = any(daily.foreign_group(old_classes[a]) != daily.foreign_group(new_classes[b])
+                        for a, b in [*pairs.values(), *((c, c) for c in regrouped)])
+            delta = reaggregate.prepare(conn, pairs, regrouped, names, flags)
+            upsert(conn, classes, sorted(by_key.values(), key=lambda r: r["class_key"]), ["class_key"],
+                   list(CLASS_COLUMNS))
+            for start in range(0, len(changed), BATCH):
+                upsert(conn, title_classes, changed[start:start + BATCH], ["title_id"], ["class_id", "rule", "level"])
+            _forget_gone(conn)
+            reaggregate.apply(conn, delta)
         _remember(conn, current)
-    return {"titles": done, "home": list(current.home), "fingerprint": current.fingerprint}
+    return {"titles": len(rows), "moved": len(moved), "home": list(current.home),
+            "fingerprint": current.fingerprint}
+
+
+def _forget_gone(conn: Connection) -> None:
+    """The classification of titles no longer stored."""
+    conn.execute(delete(title_classes).where(~title_classes.c.title_id.in_(select(software_titles.c.id))))
 
 
 def ensure_current(engine: Engine, local_dirs: Optional[List[Path]] = None) -> CurrentClassifier:
@@ -167,8 +217,9 @@ def ensure_current(engine: Engine, local_dirs: Optional[List[Path]] = None) -> C
     home = tuple(state["home"].split(",")) if state.get("home") else None
     current = current_classifier(home, local_dirs)
     if state.get("fingerprint") != current.fingerprint:
-        log.info("catalog or policy changed since the last classification: reclassifying every title")
-        reclassify(engine, current.home, local_dirs)
+        log.info("catalog or policy changed since the last classification: reclassifying what it changes")
+        result = reclassify(engine, current.home, local_dirs, if_changed=True)
+        log.info("reclassified: %d of %d titles moved to another class", result["moved"], result["titles"])
     return current
 
 

@@ -10,13 +10,19 @@ these instead of the events (100,000 hosts: the events are ~30 million rows, the
 
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 from sqlalchemy import Connection, and_, case, func, select
 
 from server.store.tables import classes, host_class_daily
 
 FOREIGN = ("foreign-proprietary", "foreign-open-source")
+
+
+def foreign_group(row) -> Optional[str]:
+    """The foreign group a class's installs count in for the foreign flags (OS components and extensions: none)."""
+    counted = row["grp"] in FOREIGN and not row["os_component"] and not row["extension"]
+    return row["grp"] if counted else None
 
 
 def _crossings(after, change):

@@ -30,6 +30,7 @@ from server.store.tables import (
     usage_totals,
     vendor_totals,
 )
+from tests.support import contoso
 from tests.support import synthetic_fleet as synthetic
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -368,24 +369,16 @@ def test_reclassify_applies_a_local_catalog_and_a_new_home_country(engine, fleet
     with engine.connect() as conn:
         before = totals.summary(conn, _filter())
         unknown_before = totals.unknown_titles(conn, _filter(), limit=10_000)
-    contoso = [u for u in unknown_before if u["name"].startswith("Contoso Line-of-Business Tool")]
-    assert contoso, "the long tail is unknown before the local catalog"
-    local = tmp_path / "catalog"
-    local.mkdir()
-    (local / "contoso.toml").write_text(
-        '[[vendor]]\nid = "contoso"\nname = "Contoso"\ncountry = "RU"\n'
-        'aliases = ["Contoso Department 1"]\npublisher_patterns = [\'^contoso department \\d+$\']\n'
-        'source = "https://intranet.example/contoso"\nchecked = "2026-11-23"\n\n'
-        '[[product]]\nid = "contoso-lob"\nvendor = "contoso"\nname = "Contoso line-of-business tools"\n'
-        'category = "other"\nlicense = "proprietary"\n'
-        '[product.match]\nwindows = [\'contoso line-of-business tool \\d+\']\n', encoding="utf-8")
+    tools = [u for u in unknown_before if u["name"].startswith("Contoso Line-of-Business Tool")]
+    assert tools, "the long tail is unknown before the local catalog"
+    local = contoso.write_catalog(tmp_path / "catalog")
     classify.reclassify(engine, local_dirs=[local])
     with engine.connect() as conn:
         after = totals.summary(conn, _filter())
         products = {p["product"]: p for p in totals.products(conn, _filter())}
     grp = {g["status"]: g["installs"] for g in after["installs_by_status"]}
     grp_before = {g["status"]: g["installs"] for g in before["installs_by_status"]}
-    moved = sum(u["installs"] for u in contoso)
+    moved = sum(u["installs"] for u in tools)
     assert products["contoso-lob"]["installs"] == moved
     assert grp["domestic"] == grp_before["domestic"] + moved and grp["unknown"] == grp_before["unknown"] - moved
     classify.reclassify(engine, home=("DE",), local_dirs=[local])
@@ -396,6 +389,31 @@ def test_reclassify_applies_a_local_catalog_and_a_new_home_country(engine, fleet
     german_groups = {g["status"]: g["installs"] for g in german["installs_by_status"]}
     assert german_groups["domestic"] < grp["domestic"]  # Russian products are foreign to a German organisation
     assert german["installs"] == after["installs"]
+
+
+def test_reclassify_brings_the_totals_up_to_date_as_a_full_rebuild_would(engine, fleet, tmp_path):
+    """From what changed only: titles moved to another class (one host dropped its Contoso tools first, so some
+    moved titles live in events only), every class regrouped by a new home country, then back. After each step
+    every maintained table equals a rebuild from the links and events."""
+    contoso_host = next(r for r in fleet if any(i["name"].startswith("Contoso") for i in r["software"]))
+    _send(engine, _without(contoso_host, "contoso"), NOW - timedelta(minutes=30))
+    local = contoso.write_catalog(tmp_path / "catalog")
+    steps = [({"local_dirs": [local]}, True), ({"home": ("US",), "local_dirs": [local]}, False),
+             ({"home": ("RU",)}, True)]
+    for step, moves in steps:
+        with engine.connect() as conn:
+            labels = classify.title_labels(conn)
+        result = classify.reclassify(engine, **step)
+        with engine.connect() as conn:
+            assert classify.title_labels(conn) != labels
+            reclassified = _maintained(conn)
+        assert bool(result["moved"]) == moves and result["moved"] < result["titles"]
+        with write_transaction(engine) as conn:
+            aggregates.rebuild(conn)
+        with engine.connect() as conn:
+            assert _maintained(conn) == reclassified, step
+    again = classify.reclassify(engine, home=("RU",), if_changed=True)
+    assert again["titles"] == again["moved"] == 0  # another process already did it
 
 
 def test_the_admin_api_answers_the_same_figures(engine, fleet, client, admin_headers):

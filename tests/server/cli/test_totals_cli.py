@@ -17,31 +17,13 @@ from server.cli.remote.totals import sparkline
 from server.store.db import utcnow
 from server.store.ingest import ingest_report, parse_report
 from server.store.tables import hosts
+from tests.support import contoso
 from tests.support import synthetic_fleet as synthetic
 from tests.support.cli import run_cli
 
 FLEET = 10
 MARCH = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 JUNE = datetime(2026, 6, 15, 9, 0, tzinfo=timezone.utc)
-CONTOSO_CATALOG = """\
-[[vendor]]
-id = "contoso"
-name = "Contoso"
-country = "RU"
-aliases = ["Contoso Department 1"]
-publisher_patterns = ['^contoso department \\d+$']
-source = "https://intranet.example/contoso"
-checked = "2026-11-23"
-
-[[product]]
-id = "contoso-lob"
-vendor = "contoso"
-name = "Contoso line-of-business tools"
-category = "other"
-license = "proprietary"
-[product.match]
-windows = ['contoso line-of-business tool \\d+']
-"""
 
 
 def _send(engine, report: dict, when: datetime) -> None:
@@ -259,9 +241,7 @@ def test_catalog_reclassify_changes_the_summary(fleet, api_env, db_url, tmp_path
     moved = sum(u["installs"] for u in _json(["unknown", "--limit", "100000"], api_env)["unknown"]
                 if u["name"].startswith("Contoso Line-of-Business Tool"))
     assert moved > 0
-    local = tmp_path / "catalog"
-    local.mkdir()
-    (local / "contoso.toml").write_text(CONTOSO_CATALOG, encoding="utf-8")
+    local = contoso.write_catalog(tmp_path / "catalog")
     out = run_cli(["catalog", "reclassify", "--catalog-dir", str(local), "--db", db_url], {"COLUMNS": "80"})
     assert _fits(out) and "changed classification" in out
     moves = [line for line in out.splitlines() if line.startswith("unknown ") and "domestic: Contoso" in line]
