@@ -43,7 +43,8 @@ from tests.support import synthetic_fleet as synthetic  # noqa: E402
 
 # name, path, target in seconds (None: none), on PostgreSQL if it differs
 ENDPOINTS = [("summary", "/summary", 0.5, 0.5), ("vendors", "/vendors", 0.5, 0.5), ("products", "/products", 0.5, 0.5),
-             ("trend", "/trend", 0.5, 0.5), ("targets", "/targets", 0.5, 0.5),
+             ("trend", "/trend", 0.5, 0.5), ("trend --tag", "/trend?tag=dept=finance", 0.5, 0.5),
+             ("trend --os", "/trend?os=windows", 0.5, 0.5), ("targets", "/targets", 0.5, 0.5),
              ("foreign-hosts", "/foreign-hosts", None, None), ("unknown", "/unknown", 0.5, 1.0),
              ("export", "/export", None, None)]
 EXPORT_MB_S = 50  # the export's streaming target

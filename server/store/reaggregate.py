@@ -6,13 +6,15 @@ hosts, 30 million links and events, minutes during which no check-in is taken).
 Per class and host (`host_classes`, `host_class_daily`) only the moved titles' links and events are counted
 again, from the old class to the new; the fleet sums of the classes they left or joined (`class_totals`,
 `class_daily`) are summed again from those per-host rows; the hosts that have a moved title or a regrouped class
-get their `host_totals` again and their share of `flag_daily` exchanged (old flags out, new flags in); the
-unknown names whose titles entered or left the unknown group are counted again. A test holds the result equal
-to a full rebuild.
+get their `host_totals` again and their share of `flag_daily` exchanged (old flags out, new flags in), the
+vendors of those classes their `vendor_totals`, the moved installs of hosts that record last use move in
+`usage_totals`, and the unknown names whose titles entered or left the unknown group are counted again. A test
+holds the result equal to a full rebuild.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Tuple
 
@@ -36,6 +38,7 @@ from server.store.tables import (
     HOST_ID_LENGTH,
     class_daily,
     class_totals,
+    classes,
     host_class_daily,
     host_classes,
     host_os,
@@ -44,6 +47,8 @@ from server.store.tables import (
     os_events,
     software_events,
     unknown_names,
+    usage_totals,
+    vendor_totals,
 )
 from server.store.upsert import insert_for
 
@@ -131,6 +136,21 @@ def _add(conn: Connection, table: Table, keys: List[str], column: str, query) ->
     conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=added))
 
 
+def _move_usage(conn: Connection) -> None:
+    """usage_totals: the moved titles' installs on the hosts that record last use, from the old class to the new."""
+    hs = host_software.c
+    recording = select(host_totals.c.host_id).where(host_totals.c.recording)
+    query = (select(MOVED.c.old_class, MOVED.c.new_class, hs.last_used, func.count())
+             .join(MOVED, MOVED.c.title_id == hs.title_id).where(hs.host_id.in_(recording))
+             .group_by(MOVED.c.old_class, MOVED.c.new_class, hs.last_used))
+    usage: Dict[tuple, int] = defaultdict(int)
+    for old, new, day, n in conn.execute(query):
+        usage[(old, aggregates.use_day(day))] -= n
+        usage[(new, aggregates.use_day(day))] += n
+    aggregates._bump_usage(conn, usage)
+    conn.execute(delete(usage_totals).where(usage_totals.c.installs == 0))
+
+
 def apply(conn: Connection, delta: Delta) -> None:
     """After the new classification is written: every maintained table as a full rebuild would leave it."""
     if delta.empty:
@@ -167,6 +187,14 @@ def apply(conn: Connection, delta: Delta) -> None:
     conn.execute(delete(class_daily).where(class_daily.c.class_id.in_(moved_classes)))
     _fill(conn, class_daily, [{"day": d, "class_id": c, "d_installs": a, "d_hosts": b}
                               for (d, c), (a, b) in sorted(days.items())])
+
+    vendors = select(classes.c.vendor).where(classes.c.id.in_(moved_classes))
+    conn.execute(delete(vendor_totals).where(vendor_totals.c.vendor.in_(vendors)))
+    of_vendors = select(host_classes.c.host_id, host_classes.c.class_id).where(host_classes.c.class_id.in_(
+        select(classes.c.id).where(classes.c.vendor.in_(vendors)))).subquery()
+    conn.execute(vendor_totals.insert().from_select(["vendor", *aggregates.VENDOR_MODES],
+                                                    aggregates.vendor_hosts(of_vendors)))
+    _move_usage(conn)
 
     affected = select(HOSTS.c.host_id)
     conn.execute(delete(host_totals).where(host_totals.c.host_id.in_(affected)))
