@@ -23,7 +23,6 @@ from sqlalchemy import (
     Connection,
     Integer,
     MetaData,
-    String,
     Table,
     case,
     delete,
@@ -35,7 +34,8 @@ from sqlalchemy import (
 
 from server.store import aggregates, daily
 from server.store.tables import (
-    HOST_ID_LENGTH,
+    HASH_KEY,
+    HOST_ID,
     class_daily,
     class_totals,
     classes,
@@ -56,11 +56,11 @@ _scratch = MetaData()
 MOVED = Table("reclassified_titles", _scratch, Column("title_id", Integer, primary_key=True),
               Column("old_class", Integer, nullable=False), Column("new_class", Integer, nullable=False),
               prefixes=["TEMPORARY"])
-HOSTS = Table("reclassified_hosts", _scratch, Column("host_id", String(HOST_ID_LENGTH), primary_key=True),
+HOSTS = Table("reclassified_hosts", _scratch, Column("host_id", HOST_ID, primary_key=True),
               prefixes=["TEMPORARY"])
 CLASSES = Table("reclassified_classes", _scratch, Column("class_id", Integer, primary_key=True),
                 prefixes=["TEMPORARY"])
-NAMES = Table("reclassified_names", _scratch, Column("name_key", String(64), primary_key=True),
+NAMES = Table("reclassified_names", _scratch, Column("name_key", HASH_KEY, primary_key=True),
               prefixes=["TEMPORARY"])
 ROWS = 10_000  # rows per executemany
 
