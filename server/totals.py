@@ -620,14 +620,17 @@ EXPORT_COLUMNS = ["host_id", "hostname", "os_name", "vendor", "product", "catego
                   "license", "group", "register", "installs"]
 
 
+_EXPORT_CLASS_TEXT = (classes.c.vendor_name, classes.c.product_name, classes.c.category, classes.c.country,
+                      classes.c.status, classes.c.license, classes.c.grp, classes.c.register)
+
+
 def _export_query(f: HostFilter, postgresql: bool, empty_as_null: bool = False):
     """The host × product table (one row per host and class) in EXPORT_COLUMNS order, by host name, host id,
     vendor, product and class id. On PostgreSQL every row is sorted by two numbers, the host's and the class's
     place in that order, with only the host's columns beside them, and the class's text is joined after the sort
     (a LATERAL lookup keeps the order): sorting the whole 433-byte rows by their text spilled 300 MB and took
     most of the export's time at 100,000 hosts."""
-    text = [classes.c.vendor_name, classes.c.product_name, classes.c.category, classes.c.country, classes.c.status,
-            classes.c.license, classes.c.grp, classes.c.register]
+    text = list(_EXPORT_CLASS_TEXT)
     wanted = (classes.c.os_component.is_(False), classes.c.extension.is_(False))
     if not postgresql:
         text = [hosts.c.id, hosts.c.hostname, hosts.c.os_name, *text]
@@ -690,12 +693,47 @@ def export_csv(conn: Connection, f: HostFilter, bom: bool = False) -> Iterator[b
                     buffer.clear()
             yield bytes(buffer)
         return
-    query = _export_query(f, postgresql=False)
-    rows = conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH).execute(query)
+    yield from _sqlite_export_csv(conn, f)
+
+
+def _sqlite_export_csv(conn: Connection, f: HostFilter) -> Iterator[bytes]:
+    """SQLite's CSV: the hosts walked in (name, id) order through the name index, each host's links ordered by
+    their class's place in (vendor, product, id) order, each row the host's and the class's CSV fields written
+    once and joined (the csv module quotes field by field): a third of the time of sorting and writing whole
+    rows (bench/query.py, 10,000 hosts)."""
+    wanted = (classes.c.os_component.is_(False), classes.c.extension.is_(False))
+    named = conn.execute(select(classes.c.id, *_EXPORT_CLASS_TEXT).where(*wanted).order_by(
+        classes.c.vendor_name, classes.c.product_name, classes.c.id)).all()
+    places = {row[0]: (place, _csv_fields(row[1:])) for place, row in enumerate(named)}
+    links = (select(hosts.c.id, hosts.c.hostname, hosts.c.os_name, host_classes.c.class_id, host_classes.c.installs)
+             .select_from(hosts).join(host_classes, host_classes.c.host_id == hosts.c.id).where(f.current())
+             .order_by(hosts.c.hostname, hosts.c.id))
+    rows = conn.execution_options(stream_results=True, yield_per=EXPORT_BATCH).execute(links)
+    host_id, host_fields, pending = None, "", []
     for batch in rows.partitions(EXPORT_BATCH):
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\n").writerows(batch)
-        yield out.getvalue().encode("utf-8")
+        out: List[str] = []
+        for hid, hostname, os_name, class_id, installs in batch:
+            if hid != host_id:
+                out.extend(_host_lines(host_fields, pending))
+                host_id, host_fields, pending = hid, _csv_fields((hid, hostname, os_name)), []
+            place = places.get(class_id)
+            if place is not None:
+                pending.append((*place, installs))
+        yield "".join(out).encode("utf-8")
+    yield "".join(_host_lines(host_fields, pending)).encode("utf-8")
+
+
+def _host_lines(host_fields: str, pending: List[tuple]) -> List[str]:
+    """One host's CSV lines, its classes in their export order."""
+    pending.sort()
+    return [f"{host_fields},{class_fields},{installs}\n" for _, class_fields, installs in pending]
+
+
+def _csv_fields(values: Sequence) -> str:
+    """Fields as the csv module writes them in a row, without the line's end."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(values)
+    return out.getvalue()
 
 
 EXPORT_BATCH = 5000  # rows per chunk of the CSV written here
